@@ -1,0 +1,28 @@
+/**
+ * Errors that are the user's to fix (a bad file, a bad argument). The CLI prints their message on one line
+ * and exits 2; the app shows them in place. Anything else is a bug and keeps its stack trace.
+ */
+export type LabErrorCode =
+  | 'DATASET'
+  | 'ARGUMENT'
+  | 'CONFIG'
+  | 'RUN'
+  | 'MODEL_FILE'
+  | 'BACKEND'
+  | 'CANCELLED';
+
+export class LabError extends Error {
+  override readonly name = 'LabError';
+  constructor(
+    readonly code: LabErrorCode,
+    message: string,
+    /** Optional machine-readable details (file, line) for the UI. */
+    readonly details: { file?: string; line?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isLabError(e: unknown): e is LabError {
+  return e instanceof LabError;
+}
