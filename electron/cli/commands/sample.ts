@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { createBackend } from '../../engine/compute/select.js';
+import { openRun } from '../../engine/run/openRun.js';
+import { sampleWords } from '../../engine/sample/sample.js';
+import { backendOption, defineCommand, helpText, intOption, parseCommandArgs, printJson, requireOption } from '../args.js';
+
+const spec = defineCommand({
+  name: 'sample',
+  summary: "Generates words from a saved run's model.",
+  usage: 'sample --run DIR [--count N] [--seed N] [--json]',
+  help: [
+    '--run DIR           a run folder (or a folded model folder written by `lab fold`)',
+    '--count N           how many words (default 20)',
+    '--seed N            sampling seed (default 42)',
+    '--backend B         compute backend (default auto)',
+    '--json              last line of stdout is one JSON object',
+  ],
+  options: { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+});
+
+export async function sampleCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(spec, argv);
+  if (values.help) return void console.log(helpText(spec));
+  const dir = path.resolve(requireOption('sample', 'run', values.run));
+  const count = intOption('sample', 'count', values.count, 1, 100_000) ?? 20;
+  const seed = intOption('sample', 'seed', values.seed, 0, 2 ** 32 - 1) ?? 42;
+  const { state, vocab } = await openModel(dir);
+  const backend = await createBackend(state, backendOption('sample', values.backend));
+  try {
+    const words = sampleWords((x, n) => backend.logits(x, n), vocab, state.config.blockSize, count, seed);
+    if (values.json) printJson({ words, seed, count });
+    else for (const w of words) console.log(w);
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** A run folder (run.json + checkpoint) or a bare model folder with a checkpoint (e.g. `fold`'s output). */
+async function openModel(dir: string) {
+  const { loadRunModel } = await import('../../engine/run/modelFiles.js');
+  try {
+    return await openRun(dir);
+  } catch {
+    return loadRunModel(dir);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `lab` — the command line of Makemore Lab: `npm run -s lab -- <command> [options]`.
+ * User errors (bad arguments, bad files) print one line on stderr and exit 2; anything else is a bug and
+ * prints its stack (exit 1).
+ */
+import { isLabError } from '../engine/errors.js';
+import { presetsCommand } from './commands/presets.js';
+import { evalCommand } from './commands/evaluate.js';
+import { foldCommand } from './commands/fold.js';
+import { sampleCommand } from './commands/sample.js';
+import { trainCommand } from './commands/train.js';
+
+type Command = { run: (argv: string[]) => Promise<void>; summary: string };
+
+const COMMANDS: Record<string, Command> = {
+  presets: { run: presetsCommand, summary: 'list the experiment presets' },
+  train: { run: trainCommand, summary: 'train a preset and save the run' },
+  fold: { run: foldCommand, summary: "fold a run's BatchNorms into its Linears and verify the logits" },
+  eval: { run: evalCommand, summary: "evaluate a run's model on train/val/test" },
+  sample: { run: sampleCommand, summary: "generate words from a run's model" },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'Usage: npm run -s lab -- <command> [options]   (each command has --help)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`lab: unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (isLabError(e)) {
+      process.stderr.write(`lab ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`lab: internal error: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

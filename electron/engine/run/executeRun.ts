@@ -1,0 +1,149 @@
+/**
+ * One training run from request to saved folder: read the dataset, build and initialise the model, pick the
+ * backend, train while appending metrics to the run folder, checkpoint, and save the trained model.
+ *
+ * The CLI calls this in-process; the app and `serve` call it inside a separate training process
+ * (worker/trainWorker.ts). Events are the same in both cases.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createBackend } from '../compute/select.js';
+import type { BackendChoice } from '../compute/types.js';
+import { builtInWords, prepareDataset, readWordsFile, type PreparedDataset, type WordsSource } from '../data/index.js';
+import type { InspectionSnapshot } from '../inspect/snapshot.js';
+import type { ExperimentConfig } from '../model/config.js';
+import { initModel } from '../model/init.js';
+import { parameterCount, paramSpecs } from '../model/params.js';
+import { TrainControl } from '../train/control.js';
+import { train } from '../train/trainer.js';
+import type { EvalPoint, LossChunk, SplitName, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
+import { deriveSeed } from '../util/rng.js';
+import type { DatasetRef, WorkerEvent } from '../worker/protocol.js';
+import {
+  JsonLinesAppender,
+  METRICS_FILE,
+  SNAPSHOTS_FILE,
+  writeRunRecord,
+  type MetricsLine,
+  type RunRecord,
+} from './runFolder.js';
+import { saveRunModel } from './modelFiles.js';
+
+/** Stream for parameter initialisation (batches use another; see trainer.ts). */
+export const INIT_STREAM = 0;
+
+export async function loadDatasetRef(ref: DatasetRef): Promise<WordsSource> {
+  return ref.kind === 'builtin' ? builtInWords() : readWordsFile(ref.path);
+}
+
+export interface ExecuteRunOptions {
+  runDir: string;
+  runId: string;
+  config: ExperimentConfig;
+  dataset: DatasetRef;
+  backend: BackendChoice;
+  control?: TrainControl;
+  /** Receives the same events a training process sends to its parent. */
+  onEvent?: (event: WorkerEvent) => void;
+  /** Capture inspector data (default true). */
+  inspect?: boolean;
+  /** Save a checkpoint every this many seconds of training (default 60) so a crash loses little. */
+  checkpointSeconds?: number;
+  /** An already prepared dataset for `dataset` (skips reading it again). */
+  prepared?: PreparedDataset;
+}
+
+export async function executeRun(options: ExecuteRunOptions): Promise<{ result: TrainResult; record: RunRecord }> {
+  const { runDir, config } = options;
+  const emit = options.onEvent ?? (() => {});
+  await fs.mkdir(runDir, { recursive: true });
+
+  const prepared = options.prepared ?? prepareDataset(await loadDatasetRef(options.dataset), config.model.blockSize);
+  const vocabSize = prepared.vocab.length;
+  const initial = initModel(config.model, vocabSize, deriveSeed(config.train.seed, INIT_STREAM));
+  const backend = await createBackend(initial, options.backend);
+  const now = new Date().toISOString();
+  const record: RunRecord = {
+    format: 'makemore-lab-run',
+    version: 1,
+    id: options.runId,
+    createdAt: now,
+    updatedAt: now,
+    status: 'running',
+    preset: config.preset,
+    config,
+    dataset: { ref: options.dataset, source: prepared.source },
+    vocab: prepared.vocab,
+    backend: backend.report,
+    checkpointStep: 0,
+    result: null,
+    error: null,
+  };
+  try {
+    await writeRunRecord(runDir, record);
+    const examples: Record<SplitName, number> = { train: prepared.train.n, val: prepared.val.n, test: prepared.test.n };
+    emit({
+      type: 'started',
+      backend: backend.report,
+      examples,
+      vocab: prepared.vocab,
+      params: paramSpecs(config.model, vocabSize).filter((s) => s.trainable).map((s) => s.name),
+      parameterCount: parameterCount(config.model, vocabSize),
+    });
+
+    const metrics = new JsonLinesAppender(path.join(runDir, METRICS_FILE));
+    const snapshots = new JsonLinesAppender(path.join(runDir, SNAPSHOTS_FILE));
+    const checkpointMs = (options.checkpointSeconds ?? 60) * 1000;
+    let lastCheckpoint = performance.now();
+    let checkpointing: Promise<void> | null = null;
+
+    const result = await train({
+      config,
+      dataset: prepared,
+      backend,
+      initialState: initial,
+      inspect: options.inspect ?? true,
+      control: options.control,
+      hooks: {
+        onProgress(progress: TrainProgress, loss: LossChunk, ratios: UpdateRatioChunk | null) {
+          if (loss.losses.length > 0) metrics.append({ kind: 'loss', ...loss } satisfies MetricsLine);
+          if (ratios && ratios.ratios.length > 0) metrics.append({ kind: 'ratios', ...ratios } satisfies MetricsLine);
+          emit({ type: 'progress', progress, loss, ratios });
+          if (!checkpointing && performance.now() - lastCheckpoint > checkpointMs) {
+            lastCheckpoint = performance.now();
+            const state = backend.state();
+            checkpointing = saveRunModel(runDir, state, prepared.vocab, { layers: false })
+              .then(() => {
+                record.checkpointStep = progress.step;
+                return writeRunRecord(runDir, record);
+              })
+              .finally(() => (checkpointing = null));
+          }
+        },
+        onEval(point: EvalPoint) {
+          metrics.append({ kind: 'eval', ...point } satisfies MetricsLine);
+          emit({ type: 'eval', point });
+        },
+        onSnapshot(snapshot: InspectionSnapshot) {
+          snapshots.append(snapshot);
+          emit({ type: 'snapshot', snapshot });
+        },
+      },
+    });
+    await checkpointing;
+    await saveRunModel(runDir, backend.state(), prepared.vocab);
+    record.checkpointStep = result.steps;
+    record.status = result.status;
+    record.result = result;
+    await writeRunRecord(runDir, record);
+    emit({ type: 'done', result });
+    return { result, record };
+  } catch (e) {
+    record.status = 'failed';
+    record.error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+    await writeRunRecord(runDir, record).catch(() => {});
+    throw e;
+  } finally {
+    backend.dispose();
+  }
+}

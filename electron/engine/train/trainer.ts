@@ -1,0 +1,195 @@
+/**
+ * The training loop: minibatch SGD over the training split with a step-wise learning rate, progress
+ * reporting, pause/resume/stop, periodic evaluation and inspector captures.
+ *
+ * The loop owns no maths: a ComputeBackend does each step. It runs on the caller's thread, yielding to
+ * the event loop between short slices so pause/stop messages and progress flushes get through.
+ */
+import type { ComputeBackend } from '../compute/types.js';
+import type { PreparedDataset, SplitExamples } from '../data/index.js';
+import { buildSnapshot, paramUpdateToData, type InspectionSnapshot } from '../inspect/snapshot.js';
+import { learningRateAt, type ExperimentConfig } from '../model/config.js';
+import { paramSpecs, type ModelState } from '../model/params.js';
+import { deriveSeed, Rng } from '../util/rng.js';
+import { TrainControl } from './control.js';
+import { ThroughputMeter } from './throughput.js';
+import type { EvalPoint, LossChunk, ParamSummary, SplitLosses, TrainProgress, TrainResult, UpdateRatioChunk } from './types.js';
+
+export interface TrainHooks {
+  /** Called at most every `flushIntervalMs` with everything new since the previous call. */
+  onProgress?(progress: TrainProgress, loss: LossChunk, ratios: UpdateRatioChunk | null): void;
+  onEval?(point: EvalPoint): void;
+  onSnapshot?(snapshot: InspectionSnapshot): void;
+}
+
+export interface TrainOptions {
+  config: ExperimentConfig;
+  dataset: PreparedDataset;
+  backend: ComputeBackend;
+  /** The state the backend started from: `changed` flags compare against it. */
+  initialState: ModelState;
+  /** Capture every-step update:data ratios and every-K-steps snapshots (the inspectors). Default true. */
+  inspect?: boolean;
+  /** Minimum time between progress callbacks (default 50 ms: at most ~20 messages a second). */
+  flushIntervalMs?: number;
+  control?: TrainControl;
+  hooks?: TrainHooks;
+}
+
+/** Longest stretch of steps between two looks at the event loop. */
+const SLICE_MS = 25;
+
+/** Stream for minibatch draws, separate from the initialisation stream so both are reproducible. */
+export const BATCH_STREAM = 1;
+
+/** Copies the rows of `idx` from a split into preallocated batch buffers. */
+export function gatherBatch(split: SplitExamples, blockSize: number, idx: Int32Array, xb: Int32Array, yb: Int32Array): void {
+  for (let b = 0; b < idx.length; b++) {
+    const row = idx[b];
+    xb.set(split.x.subarray(row * blockSize, (row + 1) * blockSize), b * blockSize);
+    yb[b] = split.y[row];
+  }
+}
+
+export function evaluateSplits(backend: ComputeBackend, dataset: PreparedDataset): SplitLosses {
+  return {
+    train: backend.loss(dataset.train.x, dataset.train.y, dataset.train.n),
+    val: backend.loss(dataset.val.x, dataset.val.y, dataset.val.n),
+    test: backend.loss(dataset.test.x, dataset.test.y, dataset.test.n),
+  };
+}
+
+export function changedParams(backend: ComputeBackend, initial: ModelState): ParamSummary[] {
+  return paramSpecs(initial.config, initial.vocabSize)
+    .filter((s) => s.trainable)
+    .map((s) => {
+      const now = backend.tensor(s.name);
+      const before = initial.tensors[s.name];
+      let changed = false;
+      for (let i = 0; i < now.length && !changed; i++) changed = now[i] !== before[i];
+      return { name: s.name, shape: s.shape, changed };
+    });
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config, dataset, backend, initialState } = options;
+  const { train: trainCfg } = config;
+  const inspect = options.inspect ?? true;
+  const flushInterval = options.flushIntervalMs ?? 50;
+  const control = options.control ?? new TrainControl();
+  const hooks = options.hooks ?? {};
+  const blockSize = config.model.blockSize;
+  if (dataset.blockSize !== blockSize) throw new Error(`dataset block size ${dataset.blockSize} ≠ model block size ${blockSize}`);
+  if (dataset.train.n === 0) throw new Error('the training split is empty');
+
+  const paramNames = paramSpecs(config.model, initialState.vocabSize)
+    .filter((s) => s.trainable)
+    .map((s) => s.name);
+  const batchSize = trainCfg.batchSize;
+  const rng = new Rng(deriveSeed(trainCfg.seed, BATCH_STREAM));
+  const idx = new Int32Array(batchSize);
+  const xb = new Int32Array(batchSize * blockSize);
+  const yb = new Int32Array(batchSize);
+  const meter = new ThroughputMeter();
+
+  // Pending data not yet handed to onProgress: only new steps are ever sent.
+  let pendingFrom = 0;
+  let pendingLosses: number[] = [];
+  let pendingRatios: (number | null)[][] = [];
+  let lastFlush = performance.now();
+  let step = 0;
+  let lastLoss = NaN;
+
+  const flush = (state: TrainProgress['state']) => {
+    const progress: TrainProgress = {
+      step,
+      totalSteps: trainCfg.steps,
+      loss: lastLoss,
+      learningRate: learningRateAt(trainCfg.learningRate, Math.max(0, step - 1)),
+      stepsPerSecond: meter.recentRate(),
+      etaSeconds: meter.eta(trainCfg.steps - step),
+      state,
+    };
+    hooks.onProgress?.(
+      progress,
+      { fromStep: pendingFrom, losses: pendingLosses },
+      inspect ? { fromStep: pendingFrom, params: paramNames, ratios: pendingRatios } : null,
+    );
+    pendingFrom = step;
+    pendingLosses = [];
+    pendingRatios = [];
+    lastFlush = performance.now();
+  };
+
+  const evaluate = () => {
+    const point: EvalPoint = {
+      step,
+      train: backend.loss(dataset.train.x, dataset.train.y, dataset.train.n),
+      val: backend.loss(dataset.val.x, dataset.val.y, dataset.val.n),
+    };
+    hooks.onEval?.(point);
+  };
+
+  while (step < trainCfg.steps && !control.isStopped) {
+    if (control.isPaused) {
+      flush('paused');
+      await control.waitWhilePaused();
+      continue;
+    }
+    const sliceStart = performance.now();
+    const sliceFirstStep = step;
+    let evalDue = false;
+    while (step < trainCfg.steps && performance.now() - sliceStart < SLICE_MS) {
+      const lr = learningRateAt(trainCfg.learningRate, step);
+      const snapshotDue = inspect && trainCfg.inspectEvery > 0 && step % trainCfg.inspectEvery === 0;
+      rng.fillInts(idx, dataset.train.n);
+      gatherBatch(dataset.train, blockSize, idx, xb, yb);
+      lastLoss = backend.trainStep(xb, yb, lr, { gradients: inspect, trace: snapshotDue });
+      pendingLosses.push(lastLoss);
+      if (inspect) {
+        const grads = backend.gradients();
+        // Ratios use the weights after the update, as the lecture's `(lr*p.grad).std() / p.data.std()` does.
+        pendingRatios.push(paramNames.map((name) => paramUpdateToData(lr, grads[name], backend.tensor(name))));
+        if (snapshotDue && hooks.onSnapshot) {
+          hooks.onSnapshot(
+            buildSnapshot({
+              step,
+              lr,
+              config: config.model,
+              vocabSize: initialState.vocabSize,
+              traces: backend.trace(),
+              gradients: grads,
+              tensors: (name) => backend.tensor(name),
+              initial: initialState.tensors,
+            }),
+          );
+        }
+      }
+      step++;
+      if (trainCfg.evalEvery > 0 && step % trainCfg.evalEvery === 0) {
+        evalDue = true;
+        break;
+      }
+    }
+    meter.add(step - sliceFirstStep, (performance.now() - sliceStart) / 1000);
+    if (evalDue) evaluate();
+    if (performance.now() - lastFlush >= flushInterval) flush('running');
+    // Let pause/stop messages and I/O through.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (trainCfg.evalEvery <= 0 || step % trainCfg.evalEvery !== 0) evaluate();
+  flush('running');
+
+  return {
+    status: step >= trainCfg.steps ? 'completed' : 'stopped',
+    preset: config.preset,
+    config,
+    backend: backend.report,
+    steps: step,
+    stepsPerSecond: meter.overallRate(),
+    examples: { train: dataset.train.n, val: dataset.val.n, test: dataset.test.n },
+    loss: evaluateSplits(backend, dataset),
+    params: changedParams(backend, initialState),
+    seconds: meter.runningSeconds,
+  };
+}
