@@ -26,6 +26,9 @@ import type { BackendChoice, BackendId, BackendReport } from '../engine/compute/
 import type { ExperimentConfig } from '../engine/model/config.js';
 import type { PresetReference } from '../engine/model/presets.js';
 import type { InspectionSnapshot } from '../engine/inspect/snapshot.js';
+import type { Diagnosis } from '../engine/inspect/diagnosis.js';
+import type { FoldStep } from '../engine/fold/fold.js';
+import type { ModelComparison } from '../engine/fold/compare.js';
 import type {
   EvalPoint,
   LossChunk,
@@ -40,8 +43,11 @@ export type {
   BackendChoice,
   BackendId,
   BackendReport,
+  Diagnosis,
   EvalPoint,
   ExperimentConfig,
+  FoldStep,
+  ModelComparison,
   InspectionSnapshot,
   LossChunk,
   SplitLosses,
@@ -72,8 +78,33 @@ export interface ApiErrorInfo {
   details?: { file?: string; line?: number };
 }
 
-/** A loaded, validated words file, summarised for the Dataset view. */
+/**
+ * A loaded, validated words file, summarised for the Dataset view: the engine's `summarizeDataset` figures
+ * (wordCount, words/examples per split, vocab, vocabSize, lengthHistogram, min/max/meanLength,
+ * characterFrequencies) plus where the file came from.
+ */
 export interface DatasetSummary {
+  // ── the engine's summarizeDataset() fields (copied, not imported: the engine's data module reads files with
+  //    Node APIs the renderer's type-check must not see; electron/app checks the two stay assignable) ──
+  sourceName: string;
+  wordCount: number;
+  /** vocab[0] === '.' (start/end), then the data's characters by code point. */
+  vocab: string[];
+  vocabSize: number;
+  /** Block size the example counts were computed for (counts do not depend on it). */
+  blockSize: number;
+  /** Words per split (Python-identical shuffle with seed 42, 80/10/10). */
+  words: Record<SplitName, number>;
+  /** Examples per split: sum over the split's words of (length + 1). */
+  examples: Record<SplitName, number>;
+  /** lengthHistogram[L] = number of words with L characters (code points), for L = 0..maxLength. */
+  lengthHistogram: number[];
+  minLength: number;
+  maxLength: number;
+  meanLength: number;
+  /** How often each character occurs over all words, in vocabulary order (the '.' token is left out). */
+  characterFrequencies: { char: string; count: number }[];
+  // ── where it came from ──
   /** Handle to pass to `runs.start`; valid for the lifetime of the back end. */
   id: string;
   /** File name (or the built-in data's description). */
@@ -83,18 +114,6 @@ export interface DatasetSummary {
   path: string | null;
   bytes: number;
   sha256: string;
-  /** Number of words (duplicates kept). */
-  words: number;
-  /** Vocabulary as characters, index = token id; `vocab[0]` is '.'. */
-  vocab: string[];
-  /** Examples per split with the Python-identical 80/10/10 split (independent of block size). */
-  examples: Record<SplitName, number>;
-  /** Words per split. */
-  splitWords: Record<SplitName, number>;
-  /** lengthHistogram[k] = number of words of length k (code points); index 0 unused. */
-  lengthHistogram: number[];
-  /** Occurrences of each character over all words, same order as `vocab` (the '.' entry counts word ends). */
-  charCounts: number[];
   /** A few words from the start of the file, to show what was read. */
   preview: string[];
 }
@@ -208,40 +227,17 @@ export interface RunUpdate {
   error?: ApiErrorInfo;
 }
 
-/** The inspector's diagnosis paragraph for one captured snapshot, computed from its numbers by the engine. */
-export interface Diagnosis {
-  step: number;
-  /** One paragraph, plain text. */
-  text: string;
-  /** Parameters that never changed from their initial value. */
-  unchanged: string[];
-  /** Parameters whose gradient is exactly zero everywhere at this step. */
-  zeroGradient: string[];
-}
-
-/** What folding will do, per BatchNorm layer (wizard step 2). */
+/** What folding will do, per BatchNorm layer (wizard step 2): the engine's FoldStep (names, ε, formulas, scale range). */
 export interface FoldPlan {
   runId: string;
   eps: number;
-  layers: {
-    /** 1-based Linear index i: BN(gamma{i}, beta{i}, mean{i}, var{i}) folds into W{i}, b{i}. */
-    layer: number;
-    linear: string;
-    /** Whether the Linear had a bias before folding (if not, the folded model gains b{i}). */
-    hadBias: boolean;
-    /** Human formula, e.g. "W1' = W1 · γ1/√(var1 + 1e-5);  b1' = (b1 − mean1) · γ1/√(var1 + 1e-5) + β1". */
-    formula: string;
-  }[];
+  layers: FoldStep[];
 }
 
-/** Unfolded vs folded on every split (wizard step 3). */
-export interface FoldComparison {
+/** Unfolded vs folded on every split (wizard step 3): max |Δlogit|, losses (null for an empty split), dev-split inference ms. */
+export interface FoldComparison extends ModelComparison {
   runId: string;
-  maxAbsLogitDiff: SplitLosses;
-  loss: { before: SplitLosses; after: SplitLosses };
   parameterCount: { before: number; after: number };
-  /** Milliseconds for inference over the dev split. */
-  inferenceMs: { before: number; after: number };
 }
 
 export type ExportFormat = 'tfjs' | 'onnx' | 'safetensors';
