@@ -1,0 +1,127 @@
+/**
+ * Summary statistics of one tensor for the inspectors, matching the lecture's PyTorch expressions:
+ * `t.mean()`, `t.std()` (torch's default: the UNBIASED n − 1 estimate), `(t.abs() > 0.97).float().mean()`,
+ * `p.grad.std() / p.data.std()` and `((lr * p.grad).std() / p.data.std()).log10()`.
+ *
+ * Accumulation is in float64 (JS numbers) over the float32 data, in two passes (mean, then squared
+ * deviations — no catastrophic cancellation). Nothing here allocates except the result object of
+ * `tensorStats`, so the every-step update:data path (`std`) costs only two reads of each tensor.
+ *
+ * Non-finite entries (NaN, ±Infinity) are counted and left out of every other figure, so every number
+ * returned is finite or `null`: the results go into JSON and over IPC, where NaN and Infinity do not survive.
+ */
+
+/** |t| above this counts as a saturated tanh unit (the lecture's threshold). */
+export const SATURATION_THRESHOLD = 0.97;
+
+export interface TensorStats {
+  /** Number of entries (finite or not). */
+  count: number;
+  /** Entries that are NaN or ±Infinity (excluded from everything below). */
+  nonFinite: number;
+  mean: number;
+  /** Unbiased standard deviation (n − 1), as torch's `.std()`; 0 for fewer than two finite entries. */
+  std: number;
+  maxAbs: number;
+  /** Fraction of finite entries exactly equal to 0 (1 for an all-zero tensor; 0 for an empty one). */
+  zeroFraction: number;
+  /** Fraction of finite entries with |t| > 0.97, in [0, 1]. */
+  saturatedFraction: number;
+}
+
+/** Mean of the finite entries (0 when there are none). */
+export function mean(data: ArrayLike<number>): number {
+  let sum = 0;
+  let k = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v === 0) {
+      // v − v is 0 exactly for finite v, NaN for NaN and ±Infinity: one test for "finite".
+      sum += v;
+      k++;
+    }
+  }
+  return k === 0 ? 0 : sum / k;
+}
+
+/** Unbiased standard deviation of the finite entries (torch's `.std()`); 0 for fewer than two of them. */
+export function std(data: ArrayLike<number>): number {
+  let sum = 0;
+  let k = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v === 0) {
+      sum += v;
+      k++;
+    }
+  }
+  if (k < 2) return 0;
+  const m = sum / k;
+  let ss = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v === 0) {
+      const d = v - m;
+      ss += d * d;
+    }
+  }
+  return Math.sqrt(ss / (k - 1));
+}
+
+export function tensorStats(data: ArrayLike<number>): TensorStats {
+  const count = data.length;
+  let sum = 0;
+  let k = 0;
+  let maxAbs = 0;
+  let zeros = 0;
+  let saturated = 0;
+  for (let i = 0; i < count; i++) {
+    const v = data[i];
+    if (v - v !== 0) continue;
+    sum += v;
+    k++;
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
+    if (v === 0) zeros++;
+    if (a > SATURATION_THRESHOLD) saturated++;
+  }
+  const m = k === 0 ? 0 : sum / k;
+  let ss = 0;
+  if (k >= 2) {
+    for (let i = 0; i < count; i++) {
+      const v = data[i];
+      if (v - v !== 0) continue;
+      const d = v - m;
+      ss += d * d;
+    }
+  }
+  return {
+    count,
+    nonFinite: count - k,
+    mean: m,
+    std: k >= 2 ? Math.sqrt(ss / (k - 1)) : 0,
+    maxAbs,
+    zeroFraction: k === 0 ? 0 : zeros / k,
+    saturatedFraction: k === 0 ? 0 : saturated / k,
+  };
+}
+
+/**
+ * grad:data ratio std(g) / std(w); `null` when std(w) is 0 (an all-equal parameter such as a zero-initialised
+ * bias has no scale to compare against) — a JSON-safe "undefined", never ±Infinity or NaN.
+ */
+export function gradToDataRatio(gradStd: number, dataStd: number): number | null {
+  if (!(dataStd > 0) || !Number.isFinite(gradStd) || !Number.isFinite(dataStd)) return null;
+  return gradStd / dataStd;
+}
+
+/**
+ * update:data ratio log10(std(lr·g) / std(w)) = log10(|lr|·std(g) / std(w)) — the lecture's guide is ≈ −3.
+ * `null` when std(w) = 0, std(g) = 0 or lr = 0 (the logarithm would be ±Infinity or NaN).
+ * Which w is the caller's choice; the lecture measures the data after the update.
+ */
+export function updateToDataRatio(lr: number, gradStd: number, dataStd: number): number | null {
+  const num = Math.abs(lr) * gradStd;
+  if (!(num > 0) || !(dataStd > 0) || !Number.isFinite(num) || !Number.isFinite(dataStd)) return null;
+  return Math.log10(num / dataStd);
+}
