@@ -1,0 +1,178 @@
+/**
+ * Folding BatchNorm into the Linear before it must not change the inference-mode function: checked against
+ * the tf.js oracle forward pass (cpu backend) on random models with non-trivial running statistics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareModels, type ModelEvaluator, type SplitExamples } from '../../electron/engine/fold/compare.js';
+import { foldBatchNorm } from '../../electron/engine/fold/fold.js';
+import type { HiddenLayerConfig, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
+import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
+import { initModel } from '../../electron/engine/model/init.js';
+import { paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
+import { Rng } from '../../electron/engine/util/rng.js';
+
+const V = 11;
+
+function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
+  return {
+    bias, batchNorm,
+    weightInit: { kind: 'kaiming', gain: 1, scale: 1 },
+    biasInit: { kind: 'normal', scale: 0.1 },
+    gammaInit: { kind: 'constant', value: 1 },
+    betaInit: { kind: 'zero' },
+  };
+}
+
+function config(depth: number, rng: Rng, opts: { bias?: boolean; outputBN?: boolean } = {}): ModelConfig {
+  const hidden: HiddenLayerConfig[] = Array.from({ length: depth }, (_, i) => ({
+    ...block(opts.bias ?? rng.uniform() < 0.5, i === 0 || rng.uniform() < 0.7),
+    size: 8 + rng.int(24),
+    activation: (['tanh', 'relu', 'none'] as const)[rng.int(3)],
+  }));
+  return {
+    blockSize: 3, embeddingSize: 5, embeddingInit: { kind: 'normal', scale: 1 }, hidden,
+    output: block(opts.bias ?? rng.uniform() < 0.5, opts.outputBN ?? true),
+    batchNorm: { eps: 1e-5, momentum: 0.1 },
+  };
+}
+
+/** A model as if trained: γ, β and running statistics far from their initial 1/0. */
+function randomModel(cfg: ModelConfig, seed: number): ModelState {
+  const state = initModel(cfg, V, seed);
+  const rng = new Rng(seed + 1);
+  for (const spec of paramSpecs(cfg, V)) {
+    const t = state.tensors[spec.name];
+    for (let k = 0; k < t.length; k++) {
+      if (spec.role === 'gamma') t[k] = 0.5 + rng.uniform();
+      else if (spec.role === 'beta') t[k] = rng.normal() * 0.3;
+      else if (spec.role === 'runningMean') t[k] = rng.normal() * 0.5;
+      else if (spec.role === 'runningVar') t[k] = 0.3 + 2 * rng.uniform();
+    }
+  }
+  return state;
+}
+
+function evaluator(state: ModelState): ModelEvaluator {
+  const specs = paramSpecs(state.config, state.vocabSize);
+  const run = <T>(fn: (p: Record<string, tf.Tensor>) => T) =>
+    tf.tidy(() => fn(Object.fromEntries(specs.map((s) => [s.name, tf.tensor(state.tensors[s.name], s.shape)]))));
+  const bs = state.config.blockSize;
+  return {
+    logits: (x, n) => run((p) => forwardTf(state.config, V, p, tf.tensor2d(x, [n, bs], 'int32'), 'infer').logits.dataSync() as Float32Array),
+    loss: (x, y, n) =>
+      run((p) => crossEntropyTf(forwardTf(state.config, V, p, tf.tensor2d(x, [n, bs], 'int32'), 'infer').logits, tf.tensor1d(y.subarray(0, n), 'int32'), V).dataSync()[0]),
+  };
+}
+
+function split(n: number, bs: number, rng: Rng): SplitExamples {
+  return { x: new Int32Array(n * bs).map(() => rng.int(V)), y: new Int32Array(n).map(() => rng.int(V)), n };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('foldBatchNorm', () => {
+  it('computes W·γ/√(σ²+ε) column-wise and (b−μ)·γ/√(σ²+ε)+β by hand', () => {
+    const cfg: ModelConfig = {
+      blockSize: 1, embeddingSize: 2, embeddingInit: { kind: 'zero' }, hidden: [],
+      output: block(true, true), batchNorm: { eps: 1e-5, momentum: 0.1 },
+    };
+    const state: ModelState = {
+      config: cfg,
+      vocabSize: 2,
+      tensors: {
+        C: new Float32Array([1, 2, 3, 4]),
+        W1: new Float32Array([1, 2, 3, 4]), // [in 2, out 2]
+        b1: new Float32Array([0.5, -1]),
+        gamma1: new Float32Array([2, 0.5]),
+        beta1: new Float32Array([0.1, 0.2]),
+        mean1: new Float32Array([1, -2]),
+        var1: new Float32Array([4 - 1e-5, 0.25 - 1e-5]), // √(σ²+ε) = 2 and 0.5 exactly in float64
+      },
+    };
+    const { state: f, folds } = foldBatchNorm(state);
+    const s = [2 / Math.sqrt(Math.fround(4 - 1e-5) + 1e-5), 0.5 / Math.sqrt(Math.fround(0.25 - 1e-5) + 1e-5)];
+    expect(Array.from(f.tensors.W1)).toEqual([1 * s[0], 2 * s[1], 3 * s[0], 4 * s[1]].map(Math.fround));
+    expect(Array.from(f.tensors.b1)).toEqual([(0.5 - 1) * s[0] + 0.1, (-1 + 2) * s[1] + 0.2].map((v) => Math.fround(v)));
+    expect(Object.keys(f.tensors)).toEqual(['C', 'W1', 'b1']);
+    expect(f.config.output).toMatchObject({ batchNorm: false, bias: true });
+    expect(state.config.output.batchNorm).toBe(true); // input untouched
+    expect(folds).toHaveLength(1);
+    expect(folds[0]).toMatchObject({ layer: 1, isOutput: true, weight: 'W1', bias: 'b1', hadBias: true, gamma: 'gamma1', runningVar: 'var1', eps: 1e-5, features: 2 });
+    expect(folds[0].formula.weight).toBe("W1' = W1 · gamma1 / √(var1 + 0.00001)   (column-wise)");
+    expect(folds[0].scaleRange.min).toBeCloseTo(1, 5);
+  });
+
+  it('removes every BN tensor and leaves BN-free blocks as they were', () => {
+    const rng = new Rng(3);
+    const cfg = config(4, rng);
+    cfg.hidden[1].batchNorm = false;
+    const state = randomModel(cfg, 4);
+    const { state: f, folds } = foldBatchNorm(state);
+    f.config.hidden.forEach((h, i) => {
+      expect(h.batchNorm).toBe(false);
+      expect(h.bias).toBe(cfg.hidden[i].bias || cfg.hidden[i].batchNorm);
+      expect(h.size).toBe(cfg.hidden[i].size);
+    });
+    expect(f.config.output).toMatchObject({ batchNorm: false, bias: true });
+    expect(Object.keys(f.tensors).filter((k) => /gamma|beta|mean|var/.test(k))).toEqual([]);
+    expect(Object.keys(f.tensors)).toEqual(paramSpecs(f.config, V).map((s) => s.name));
+    const bnBlocks = [...cfg.hidden, cfg.output].map((b, i) => (b.batchNorm ? i + 1 : 0)).filter((i) => i > 0);
+    expect(bnBlocks).not.toContain(2);
+    expect(folds.map((s) => s.layer)).toEqual(bnBlocks);
+    expect(f.tensors.W2).toEqual(state.tensors.W2);
+    expect(f.tensors.W2).not.toBe(state.tensors.W2);
+    expect(f.config.hidden[1].bias).toBe(cfg.hidden[1].bias);
+  });
+
+  const cases: { name: string; depth: number; bias?: boolean; outputBN?: boolean; seed: number }[] = [
+    { name: '1 hidden, no bias before BN', depth: 1, bias: false, seed: 11 },
+    { name: '1 hidden, bias before BN', depth: 1, bias: true, seed: 12 },
+    { name: '2 hidden, no bias (bn3-fold shape)', depth: 2, bias: false, seed: 13 },
+    { name: '3 hidden, mixed bias', depth: 3, seed: 14 },
+    { name: '4 hidden, bias, no output BN', depth: 4, bias: true, outputBN: false, seed: 15 },
+    { name: '5 hidden, no bias', depth: 5, bias: false, seed: 16 },
+    { name: '5 hidden, mixed', depth: 5, seed: 17 },
+  ];
+  for (const c of cases) {
+    it(`keeps logits (≤ 1e-5) and losses (≤ 1e-5) on every split: ${c.name}`, () => {
+      const rng = new Rng(c.seed);
+      const cfg = config(c.depth, rng, { bias: c.bias, outputBN: c.outputBN });
+      const state = randomModel(cfg, c.seed);
+      const { state: folded, folds } = foldBatchNorm(state);
+      const bnLayers = [...cfg.hidden, cfg.output].filter((b) => b.batchNorm).length;
+      expect(folds).toHaveLength(bnLayers);
+      const splits = { train: split(700, 3, rng), val: split(300, 3, rng), test: split(0, 3, rng) };
+      const cmp = compareModels(evaluator(state), evaluator(folded), splits, 256);
+      // The logits are not trivially small (a fold that zeroed everything would fail the comparison).
+      const logits = evaluator(state).logits(splits.val.x, 300);
+      expect(Math.max(...Array.from(logits, Math.abs))).toBeGreaterThan(0.5);
+      if (process.env.FOLD_REPORT) console.log(c.name, JSON.stringify(cmp));
+      expect(cmp.maxAbsLogitDiff.train).toBeLessThanOrEqual(1e-5);
+      expect(cmp.maxAbsLogitDiff.val).toBeLessThanOrEqual(1e-5);
+      expect(cmp.maxAbsLogitDiff.test).toBe(0);
+      expect(Math.abs(cmp.loss.before.train! - cmp.loss.after.train!)).toBeLessThanOrEqual(1e-5);
+      expect(Math.abs(cmp.loss.before.val! - cmp.loss.after.val!)).toBeLessThanOrEqual(1e-5);
+      expect(cmp.loss.before.test).toBeNull();
+      expect(cmp.inferenceMs.before).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('compareModels', () => {
+  it('finds the largest logit difference across chunks and reports NaN as infinite', () => {
+    const shift = (d: number, at: number): ModelEvaluator => ({
+      logits: (x, n) => Float32Array.from({ length: n * 2 }, (_, k) => x[Math.floor(k / 2)] + (x[Math.floor(k / 2)] === at ? d : 0)),
+      loss: (_x, _y, n) => n,
+    });
+    const s: SplitExamples = { x: Int32Array.from({ length: 10 }, (_, i) => i), y: new Int32Array(10), n: 10 };
+    const empty: SplitExamples = { x: new Int32Array(0), y: new Int32Array(0), n: 0 };
+    const r = compareModels(shift(0, -1), shift(0.25, 7), { train: s, val: s, test: empty }, 3);
+    expect(r.maxAbsLogitDiff).toEqual({ train: 0.25, val: 0.25, test: 0 });
+    expect(r.loss.before).toEqual({ train: 10, val: 10, test: null });
+    const nan = compareModels(shift(0, -1), shift(NaN, 2), { train: s, val: empty, test: empty }, 4);
+    expect(nan.maxAbsLogitDiff.train).toBe(Infinity);
+  });
+});
