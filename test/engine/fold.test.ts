@@ -14,6 +14,16 @@ import { Rng } from '../../electron/engine/util/rng.js';
 
 const V = 11;
 
+/** tf.tidy for results that are plain data (tf.tidy's typing only admits tensors). */
+function scoped<T>(fn: () => T): T {
+  tf.engine().startScope();
+  try {
+    return fn();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
 function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
   return {
     bias, batchNorm,
@@ -56,7 +66,7 @@ function randomModel(cfg: ModelConfig, seed: number): ModelState {
 function evaluator(state: ModelState): ModelEvaluator {
   const specs = paramSpecs(state.config, state.vocabSize);
   const run = <T>(fn: (p: Record<string, tf.Tensor>) => T) =>
-    tf.tidy(() => fn(Object.fromEntries(specs.map((s) => [s.name, tf.tensor(state.tensors[s.name], s.shape)]))));
+    scoped(() => fn(Object.fromEntries(specs.map((s) => [s.name, tf.tensor(state.tensors[s.name], s.shape)]))));
   const bs = state.config.blockSize;
   return {
     logits: (x, n) => run((p) => forwardTf(state.config, V, p, tf.tensor2d(x, [n, bs], 'int32'), 'infer').logits.dataSync() as Float32Array),

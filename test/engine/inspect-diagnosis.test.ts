@@ -19,6 +19,16 @@ const V = 7;
 const BATCH = 32;
 const HIDDEN = 12;
 
+/** tf.tidy for results that are plain data (tf.tidy's typing only admits tensors). */
+function scoped<T>(fn: () => T): T {
+  tf.engine().startScope();
+  try {
+    return fn();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
 function mlp(w1: InitSpec, b1: InitSpec, w2: InitSpec, b2: InitSpec): ModelConfig {
   const hidden: HiddenLayerConfig = {
     size: HIDDEN, activation: 'tanh', bias: true, batchNorm: false, weightInit: w1, biasInit: b1,
@@ -51,7 +61,7 @@ function train(config: ModelConfig, steps: number, lr: number): { snapshot: Insp
   let snapshot: InspectionSnapshot | null = null;
   for (let step = 0; step < steps; step++) {
     const { x, y } = batch(rng);
-    const { grads, traces } = tf.tidy(() => {
+    const { grads, traces } = scoped(() => {
       const params = Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, tf.tensor(v, paramSpecs(config, V).find((s) => s.name === k)!.shape)]));
       const xt = tf.tensor2d(x, [BATCH, 3], 'int32');
       const yt = tf.tensor1d(y, 'int32');
