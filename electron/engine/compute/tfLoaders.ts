@@ -1,0 +1,125 @@
+/**
+ * Loading the TensorFlow.js backends, once per process, without ever crashing the engine when one is missing.
+ *
+ * - 'tensorflow-gpu' / 'tensorflow': the optional native packages `@tensorflow/tfjs-node-gpu` /
+ *   `@tensorflow/tfjs-node` (libtensorflow). Loaded with `require` inside try/catch: a package that is not
+ *   installed and one whose native library fails to load are reported differently.
+ * - 'wasm': `@tensorflow/tfjs-backend-wasm`; in Node its .wasm binaries are read from the installed package's
+ *   `dist/` folder, so `setWasmPaths` gets that directory before the backend first initialises.
+ * - 'cpu': plain JavaScript kernels of `@tensorflow/tfjs`, always available.
+ *
+ * Each load is memoised (success or failure): tf.js backends are global, initialised once, and a failed
+ * libtensorflow is not retried on every selection.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { TfModule } from './tfjs/tfjsBackend.js';
+
+export type TfBackendId = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** A loaded tf.js namespace plus the name of the tf.js backend to activate on it. */
+export interface LoadedTf {
+  tf: TfModule;
+  /** tf.js backend name ('tensorflow' for both native packages). */
+  tfBackend: string;
+  /** One line for the report, e.g. "TensorFlow.js 4.22 on libtensorflow (CUDA)". */
+  description: string;
+}
+
+/** Why a backend could not be loaded; the message is shown to the user as the reason it was skipped. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+}
+
+export const NATIVE_PACKAGES = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+} as const;
+
+const require = createRequire(import.meta.url);
+const loads = new Map<TfBackendId, Promise<LoadedTf>>();
+
+/** Loads (once) and initialises one tf.js backend; rejects with BackendUnavailableError saying why not. */
+export function loadTf(id: TfBackendId): Promise<LoadedTf> {
+  let load = loads.get(id);
+  if (!load) {
+    load = LOADERS[id]();
+    loads.set(id, load);
+  }
+  return load;
+}
+
+/** Whether an npm package can be resolved from the engine (cheap: does not load it). */
+export function isInstalled(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line of an error's message (native load errors can be long). */
+export function firstLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+}
+
+const LOADERS: Record<TfBackendId, () => Promise<LoadedTf>> = {
+  'tensorflow-gpu': () => loadNative('tensorflow-gpu'),
+  tensorflow: () => loadNative('tensorflow'),
+  wasm: loadWasm,
+  cpu: loadCpu,
+};
+
+async function loadNative(id: 'tensorflow-gpu' | 'tensorflow'): Promise<LoadedTf> {
+  const pkg = NATIVE_PACKAGES[id];
+  if (!isInstalled(pkg)) throw new BackendUnavailableError(`${pkg} is not installed (optional dependency)`);
+  // The two native packages both register the 'tensorflow' tf.js backend; only one may be loaded.
+  const other = id === 'tensorflow' ? 'tensorflow-gpu' : 'tensorflow';
+  const otherLoad = loads.get(other);
+  if (otherLoad && (await otherLoad.then(() => true, () => false))) {
+    throw new BackendUnavailableError(`${NATIVE_PACKAGES[other]} is already loaded in this process`);
+  }
+  let tf: TfModule;
+  try {
+    tf = require(pkg) as TfModule;
+  } catch (e) {
+    throw new BackendUnavailableError(`${pkg}: libtensorflow failed to load: ${firstLine(e)}`);
+  }
+  try {
+    if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
+    await tf.ready();
+  } catch (e) {
+    throw new BackendUnavailableError(`${pkg}: the tensorflow backend failed to initialise: ${firstLine(e)}`);
+  }
+  const device = id === 'tensorflow-gpu' ? 'CUDA' : 'CPU';
+  return { tf, tfBackend: 'tensorflow', description: `TensorFlow.js ${tf.version_core} on libtensorflow (${device})` };
+}
+
+async function loadWasm(): Promise<LoadedTf> {
+  const tf = await import('@tensorflow/tfjs');
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    throw new BackendUnavailableError(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(e)}`);
+  }
+  try {
+    // The package's Node entry is dist/tf-backend-wasm.node.js; the .wasm binaries sit beside it.
+    const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(distDir + path.sep);
+    if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
+    await tf.ready();
+  } catch (e) {
+    throw new BackendUnavailableError(`the WebAssembly backend failed to initialise: ${firstLine(e)}`);
+  }
+  return { tf, tfBackend: 'wasm', description: `TensorFlow.js ${tf.version.tfjs} on WebAssembly (XNNPACK)` };
+}
+
+async function loadCpu(): Promise<LoadedTf> {
+  const tf = await import('@tensorflow/tfjs');
+  if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError("tf.setBackend('cpu') returned false");
+  await tf.ready();
+  return { tf, tfBackend: 'cpu', description: `TensorFlow.js ${tf.version.tfjs} on plain JavaScript kernels` };
+}
