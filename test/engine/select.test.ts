@@ -1,0 +1,195 @@
+/**
+ * Backend selection: the pure size decision, the try-in-order logic with its report of skipped backends,
+ * forced backends that cannot load, and the real backends this machine has (wasm, cpu, the fused kernel;
+ * the native tfjs-node packages are optional and usually absent).
+ */
+import { describe, expect, it } from 'vitest';
+import { LabError } from '../../electron/engine/errors.js';
+import { initModel } from '../../electron/engine/model/init.js';
+import type { ModelConfig } from '../../electron/engine/model/config.js';
+import { findPreset } from '../../electron/engine/model/presets.js';
+import type { ModelState } from '../../electron/engine/model/params.js';
+import {
+  BACKEND_RANKING,
+  FUSED_PREFERRED_MAX_FLOPS,
+  createBackend,
+  describeBackends,
+  planBackends,
+  trainingFlopsPerStep,
+  type BackendLoader,
+} from '../../electron/engine/compute/select.js';
+import { BackendUnavailableError, isInstalled } from '../../electron/engine/compute/tfLoaders.js';
+import { Rng } from '../../electron/engine/util/rng.js';
+
+const bn3 = findPreset('bn3-fold')!.config.model;
+const smallState = (): ModelState => initModel(bn3, 27, 7);
+/** One wide hidden layer: 1024 units at batch 4096 is the "the GPU path should win" size. */
+const wide: ModelConfig = { ...bn3, hidden: [{ ...bn3.hidden[0], size: 1024 }] };
+const nativeInstalled = isInstalled('@tensorflow/tfjs-node') || isInstalled('@tensorflow/tfjs-node-gpu');
+
+const unavailable = (reason: string): BackendLoader => async () => {
+  throw new BackendUnavailableError(reason);
+};
+
+function batch(rows: number, seed: number): { x: Int32Array; y: Int32Array } {
+  const rng = new Rng(seed);
+  const x = Int32Array.from({ length: rows * 3 }, () => rng.nextUint32() % 27);
+  const y = Int32Array.from({ length: rows }, () => rng.nextUint32() % 27);
+  return { x, y };
+}
+
+describe('the size decision (pure)', () => {
+  it('counts 6·B·Σ in·out training FLOPs per step (bn3 at batch 32 ≈ 3 MFLOP)', () => {
+    expect(trainingFlopsPerStep(bn3, 27, 32)).toBe(6 * 32 * (30 * 100 + 100 * 100 + 100 * 27));
+    expect(trainingFlopsPerStep(wide, 27, 4096)).toBe(6 * 4096 * (30 * 1024 + 1024 * 27));
+  });
+
+  it('auto puts the fused kernel first for small models and says why the native backends lost', () => {
+    const plan = planBackends('auto', trainingFlopsPerStep(bn3, 27, 32));
+    expect(plan.order).toEqual(['fused', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(plan.demoted.map((d) => d.id)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    for (const d of plan.demoted) expect(d.reason).toMatch(/slower than the fused kernel for this size \(3\.0 MFLOP\/step < 50\)/);
+  });
+
+  it('auto keeps the default ranking for large models (hidden 1024, batch 4096)', () => {
+    const flops = trainingFlopsPerStep(wide, 27, 4096);
+    expect(flops).toBeGreaterThan(FUSED_PREFERRED_MAX_FLOPS);
+    expect(planBackends('auto', flops)).toEqual({ order: [...BACKEND_RANKING], demoted: [] });
+    // the threshold itself belongs to the large side
+    expect(planBackends('auto', FUSED_PREFERRED_MAX_FLOPS).order[0]).toBe('tensorflow-gpu');
+    expect(planBackends('auto', FUSED_PREFERRED_MAX_FLOPS - 1).order[0]).toBe('fused');
+  });
+
+  it('forced choices try only themselves (tensorflow: GPU package first, then CPU)', () => {
+    expect(planBackends('tensorflow', 1).order).toEqual(['tensorflow-gpu', 'tensorflow']);
+    expect(planBackends('fused', 1e12).order).toEqual(['fused']);
+    expect(planBackends('wasm', 1).order).toEqual(['wasm']);
+    expect(planBackends('cpu', 1).order).toEqual(['cpu']);
+  });
+});
+
+describe('createBackend', () => {
+  it('a forced backend that cannot load is LabError BACKEND naming every reason', async () => {
+    const loaders = {
+      'tensorflow-gpu': unavailable('@tensorflow/tfjs-node-gpu is not installed (optional dependency)'),
+      tensorflow: unavailable('@tensorflow/tfjs-node: libtensorflow failed to load: libtensorflow.so.2: cannot open shared object file'),
+    };
+    const err = await createBackend(smallState(), 'tensorflow', { loaders }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).code).toBe('BACKEND');
+    expect((err as LabError).message).toContain('tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed');
+    expect((err as LabError).message).toContain('libtensorflow failed to load: libtensorflow.so.2');
+
+    const wasmErr = await createBackend(smallState(), 'wasm', { loaders: { wasm: unavailable('no WebAssembly') } }).catch((e: unknown) => e);
+    expect(wasmErr).toBeInstanceOf(LabError);
+    expect((wasmErr as LabError).message).toBe("backend 'wasm' is not available (wasm: no WebAssembly).");
+  });
+
+  it.skipIf(nativeInstalled)('--backend tensorflow without the native packages installed: "not installed" for both', async () => {
+    const err = await createBackend(smallState(), 'tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).message).toMatch(/tfjs-node-gpu is not installed.*tfjs-node is not installed/);
+  });
+
+  it('auto on a large model walks the ranking and reports each skipped backend with its own reason', async () => {
+    const crash: BackendLoader = async () => {
+      throw new Error('segfault-free but broken\nsecond line of a long native error');
+    };
+    const backend = await createBackend(initModel(wide, 27, 1), 'auto', {
+      batchSize: 4096,
+      loaders: { 'tensorflow-gpu': unavailable('@tensorflow/tfjs-node-gpu is not installed (optional dependency)'), tensorflow: crash, fused: unavailable('kernel missing') },
+    });
+    try {
+      expect(backend.report.id).toBe('wasm');
+      expect(backend.report.skipped).toEqual([
+        { id: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed (optional dependency)' },
+        { id: 'tensorflow', reason: 'failed to start: segfault-free but broken' },
+        { id: 'fused', reason: 'kernel missing' },
+      ]);
+      expect(backend.report.description).toMatch(/WebAssembly/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('auto on a small model whose fused kernel fails falls back down the ranking', async () => {
+    const backend = await createBackend(smallState(), 'auto', { loaders: { fused: unavailable('kernel missing'), wasm: unavailable('no wasm') } });
+    try {
+      expect(backend.report.id).toBe(nativeInstalled ? backend.report.id : 'cpu');
+      expect(backend.report.skipped[0]).toEqual({ id: 'fused', reason: 'kernel missing' });
+      if (!nativeInstalled) {
+        expect(backend.report.skipped.map((s) => s.id)).toEqual(['fused', 'tensorflow-gpu', 'tensorflow', 'wasm']);
+        expect(backend.report.skipped[1].reason).toMatch(/not installed/);
+      }
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("'cpu' then 'wasm' in one process: both train and agree on the same batch", async () => {
+    const { x, y } = batch(32, 3);
+    const cpu = await createBackend(smallState(), 'cpu');
+    const wasm = await createBackend(smallState(), 'wasm');
+    try {
+      expect([cpu.report.id, wasm.report.id]).toEqual(['cpu', 'wasm']);
+      expect(cpu.report.skipped).toEqual([]);
+      const a = cpu.trainStep(x, y, 0.1, { gradients: false, trace: false });
+      const b = wasm.trainStep(x, y, 0.1, { gradients: false, trace: false });
+      expect(a).toBeGreaterThan(2);
+      expect(Math.abs(a - b)).toBeLessThan(1e-5);
+      expect(Math.abs(cpu.loss(x, y, 32) - wasm.loss(x, y, 32))).toBeLessThan(1e-4);
+    } finally {
+      cpu.dispose();
+      wasm.dispose();
+    }
+  });
+
+  it("auto on bn3 picks the fused kernel and 'fused' trains like the tf.js backend (smoke)", async () => {
+    const auto = await createBackend(smallState(), 'auto');
+    try {
+      expect(auto.report.id).toBe('fused');
+      expect(auto.report.skipped.map((s) => s.id)).toEqual(['tensorflow-gpu', 'tensorflow']);
+      for (const s of auto.report.skipped) expect(s.reason).toMatch(/slower than the fused kernel for this size/);
+    } finally {
+      auto.dispose();
+    }
+    const fused = await createBackend(smallState(), 'fused');
+    const reference = await createBackend(smallState(), 'cpu');
+    try {
+      expect(fused.report.id).toBe('fused');
+      for (let step = 0; step < 5; step++) {
+        const { x, y } = batch(32, 100 + step);
+        const a = fused.trainStep(x, y, 0.1, { gradients: true, trace: false });
+        const b = reference.trainStep(x, y, 0.1, { gradients: true, trace: false });
+        expect(Math.abs(a - b)).toBeLessThan(1e-4);
+      }
+      const w1f = fused.tensor('W1');
+      const w1r = reference.tensor('W1');
+      let err = 0;
+      for (let j = 0; j < w1r.length; j++) err = Math.max(err, Math.abs(w1f[j] - w1r[j]));
+      expect(err).toBeLessThan(1e-5);
+    } finally {
+      fused.dispose();
+      reference.dispose();
+    }
+  });
+});
+
+describe('describeBackends', () => {
+  it('lists every backend in ranking order with availability and a reason', async () => {
+    const list = await describeBackends();
+    expect(list.map((b) => b.id)).toEqual([...BACKEND_RANKING]);
+    const byId = Object.fromEntries(list.map((b) => [b.id, b]));
+    expect(byId.cpu.available).toBe(true);
+    expect(byId.wasm).toMatchObject({ available: true });
+    expect(byId.wasm.reason).toMatch(/WebAssembly/);
+    if (!isInstalled('@tensorflow/tfjs-node-gpu')) {
+      expect(byId['tensorflow-gpu']).toEqual({
+        id: 'tensorflow-gpu',
+        available: false,
+        reason: '@tensorflow/tfjs-node-gpu is not installed (optional dependency)',
+      });
+    }
+    for (const b of list) expect(b.reason.length).toBeGreaterThan(0);
+  });
+});
