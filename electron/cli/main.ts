@@ -3,12 +3,18 @@
  * User errors (bad arguments, bad files) print one line on stderr and exit 2; anything else is a bug and
  * prints its stack (exit 1).
  */
+import * as tf from '@tensorflow/tfjs';
 import { isLabError } from '../engine/errors.js';
 import { presetsCommand } from './commands/presets.js';
+import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/evaluate.js';
 import { foldCommand } from './commands/fold.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
+
+// The CLI reports the backend it uses and why others were skipped; tf.js's own "install tfjs-node" banner
+// (printed on first use of its cpu backend) would only repeat that, on stderr, mid-progress bar.
+tf.env().set('PROD', true);
 
 type Command = { run: (argv: string[]) => Promise<void>; summary: string };
 
@@ -18,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   fold: { run: foldCommand, summary: "fold a run's BatchNorms into its Linears and verify the logits" },
   eval: { run: evalCommand, summary: "evaluate a run's model on train/val/test" },
   sample: { run: sampleCommand, summary: "generate words from a run's model" },
+  bench: { run: benchCommand, summary: 'measure training, inspection, evaluation and folding speed' },
 };
 
 function usage(): string {

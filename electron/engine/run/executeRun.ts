@@ -56,12 +56,13 @@ export interface ExecuteRunOptions {
 export async function executeRun(options: ExecuteRunOptions): Promise<{ result: TrainResult; record: RunRecord }> {
   const { runDir, config } = options;
   const emit = options.onEvent ?? (() => {});
-  await fs.mkdir(runDir, { recursive: true });
-
+  // Everything that can be the user's mistake (the dataset, the backend) is checked before the run folder
+  // exists, so a bad request leaves nothing half-written behind.
   const prepared = options.prepared ?? prepareDataset(await loadDatasetRef(options.dataset), config.model.blockSize);
   const vocabSize = prepared.vocab.length;
   const initial = initModel(config.model, vocabSize, deriveSeed(config.train.seed, INIT_STREAM));
   const backend = await createBackend(initial, options.backend);
+  await fs.mkdir(runDir, { recursive: true });
   const now = new Date().toISOString();
   const record: RunRecord = {
     format: 'makemore-lab-run',
