@@ -1,0 +1,175 @@
+/**
+ * The fused compute backend: the whole training step (forward, cross-entropy, backward, SGD) of the MLP
+ * family as one call into a WebAssembly SIMD kernel (native/kernel/mlp.c), instead of hundreds of
+ * TensorFlow.js kernel launches.
+ *
+ * The kernel keeps every gradient, activation and activation-gradient of the last step in its memory, so
+ * capturing for the inspectors costs nothing beyond reading views. Per step the JS side only copies the
+ * batch in (two `set`s) and makes one call; nothing is allocated.
+ */
+import type { ModelState } from '../../model/params.js';
+import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
+import { instantiateKernel, type KernelExports, type KernelSource } from './kernelModule.js';
+import { LAYER_WORDS, NET_WORDS, planModel, planRows, type NetPlan } from './netDescriptor.js';
+import { WasmArena } from './wasmArena.js';
+
+export type FusedBackendOptions = KernelSource;
+
+/** Rows per inference chunk: about 1 MiB per activation buffer, within [64, 4096]. */
+function inferenceChunk(state: ModelState): number {
+  const { config, vocabSize } = state;
+  const widest = Math.max(config.blockSize * config.embeddingSize, vocabSize, ...config.hidden.map((h) => h.size));
+  return Math.min(4096, Math.max(64, Math.floor(262144 / widest)));
+}
+
+const REPORT: BackendReport = { id: 'fused', description: 'fused WebAssembly SIMD kernel', skipped: [] };
+
+class FusedBackend implements ComputeBackend {
+  readonly report: BackendReport = { ...REPORT, skipped: [] };
+  private kernel: KernelExports | null;
+  private readonly arena: WasmArena;
+  private readonly plan: NetPlan;
+  /** End of the model region: the row region is re-planned from here. */
+  private readonly rowMark: number;
+  private readonly usesBatchNorm: boolean;
+  private readonly chunk: number;
+  private lastRows = 0;
+  private lastCapture: CaptureRequest = { gradients: false, trace: false };
+
+  /** Configuration and vocabulary size (tensor values live only in wasm memory). */
+  private readonly state0: ModelState;
+
+  constructor(kernel: KernelExports, state: ModelState) {
+    if (kernel.mlp_net_words() !== NET_WORDS || kernel.mlp_layer_words() !== LAYER_WORDS) {
+      throw new Error('fused kernel: descriptor layout of mlp.wasm does not match netDescriptor.ts (rebuild the kernel)');
+    }
+    this.kernel = kernel;
+    this.arena = new WasmArena(kernel.memory, kernel.__heap_base.value);
+    this.plan = planModel(this.arena, state);
+    const state0: ModelState = { config: structuredClone(state.config), vocabSize: state.vocabSize, tensors: {} };
+    this.state0 = state0;
+    this.rowMark = this.arena.mark();
+    this.usesBatchNorm = state0.config.hidden.some((h) => h.batchNorm) || state0.config.output.batchNorm;
+    this.chunk = inferenceChunk(state0);
+    planRows(this.arena, this.plan, state0, 32, this.rowMark);
+  }
+
+  trainStep(x: Int32Array, y: Int32Array, lr: number, capture: CaptureRequest): number {
+    const kernel = this.live();
+    const rows = y.length;
+    const block = this.state0.config.blockSize;
+    if (x.length !== rows * block) throw new RangeError(`trainStep: x has ${x.length} values, expected ${rows}×${block}`);
+    if (rows < (this.usesBatchNorm ? 2 : 1)) throw new RangeError(`trainStep: batch of ${rows} is too small${this.usesBatchNorm ? ' for BatchNorm (needs 2)' : ''}`);
+    this.ensureRows(rows);
+    const i32 = this.arena.i32();
+    i32.set(x, this.plan.rows.x >> 2);
+    i32.set(y, this.plan.rows.y >> 2);
+    const loss = kernel.mlp_train_step(this.plan.net, rows, lr);
+    if (loss < 0) throw new RangeError(`trainStep: a token or target is outside the vocabulary [0, ${this.state0.vocabSize})`);
+    this.lastRows = rows;
+    this.lastCapture = capture;
+    return loss;
+  }
+
+  gradients(): Record<string, Float32Array> {
+    this.live();
+    if (!this.lastCapture.gradients) throw new Error('gradients(): the last trainStep did not ask for capture.gradients');
+    const out: Record<string, Float32Array> = {};
+    for (const [name, slot] of this.plan.grads) out[name] = this.arena.floats(slot.addr, slot.length);
+    return out;
+  }
+
+  trace(): LayerTrace[] {
+    this.live();
+    if (!this.lastCapture.trace) throw new Error('trace(): the last trainStep did not ask for capture.trace');
+    const rows = this.lastRows;
+    return this.plan.rows.blocks
+      .filter((b) => !b.layout.isOutput)
+      .map((b) => {
+        const n = rows * b.layout.outFeatures;
+        const kind = b.layout.activation === 'none' ? 'linear' : b.layout.activation;
+        return {
+          layer: b.layout.index,
+          name: `${kind}${b.layout.index}`,
+          activation: this.arena.floats(b.H, n),
+          gradient: this.arena.floats(b.dH, n),
+        };
+      });
+  }
+
+  tensor(name: string): Float32Array {
+    this.live();
+    const slot = this.plan.tensors.get(name);
+    if (!slot) throw new Error(`fused backend: no tensor named ${name}`);
+    return this.arena.floats(slot.addr, slot.length);
+  }
+
+  logits(x: Int32Array, n: number): Float32Array {
+    const vocab = this.state0.vocabSize;
+    const out = new Float32Array(n * vocab);
+    this.inferChunks(x, null, n, (start, rows, logitsAddr) => {
+      out.set(this.arena.f32().subarray(logitsAddr >> 2, (logitsAddr >> 2) + rows * vocab), start * vocab);
+    });
+    return out;
+  }
+
+  loss(x: Int32Array, y: Int32Array, n: number): number {
+    if (n <= 0) throw new RangeError('loss: needs at least one example');
+    return this.inferChunks(x, y, n, () => {}) / n;
+  }
+
+  state(): ModelState {
+    this.live();
+    const tensors: Record<string, Float32Array> = {};
+    for (const [name, slot] of this.plan.tensors) tensors[name] = this.arena.floats(slot.addr, slot.length).slice();
+    return { config: structuredClone(this.state0.config), vocabSize: this.state0.vocabSize, tensors };
+  }
+
+  dispose(): void {
+    // Wasm memory cannot be freed explicitly; dropping the instance lets the GC reclaim it.
+    this.kernel = null;
+  }
+
+  /** Runs inference over n examples in chunks; returns the summed loss when targets are given. */
+  private inferChunks(x: Int32Array, y: Int32Array | null, n: number, onChunk: (start: number, rows: number, logitsAddr: number) => void): number {
+    const kernel = this.live();
+    const block = this.state0.config.blockSize;
+    if (x.length < n * block) throw new RangeError(`x has ${x.length} values, expected at least ${n}×${block}`);
+    if (y && y.length < n) throw new RangeError(`y has ${y.length} values, expected at least ${n}`);
+    this.ensureRows(Math.min(n, this.chunk));
+    const rowsPerCall = this.plan.rows.capacity;
+    const logitsAddr = this.plan.rows.blocks[this.plan.rows.blocks.length - 1].H;
+    let total = 0;
+    for (let start = 0; start < n; start += rowsPerCall) {
+      const rows = Math.min(rowsPerCall, n - start);
+      const i32 = this.arena.i32();
+      i32.set(x.subarray(start * block, (start + rows) * block), this.plan.rows.x >> 2);
+      if (y) i32.set(y.subarray(start, start + rows), this.plan.rows.y >> 2);
+      const sum = kernel.mlp_infer(this.plan.net, rows, y ? 1 : 0);
+      if (sum < 0) throw new RangeError(`a token or target is outside the vocabulary [0, ${this.state0.vocabSize})`);
+      total += sum;
+      onChunk(start, rows, logitsAddr);
+    }
+    // Inference reuses the row buffers: the last training step's trace is gone.
+    this.lastCapture = { gradients: this.lastCapture.gradients, trace: false };
+    return total;
+  }
+
+  private ensureRows(rows: number): void {
+    if (rows > this.plan.rows.capacity) planRows(this.arena, this.plan, this.state0, rows, this.rowMark);
+  }
+
+  private live(): KernelExports {
+    if (!this.kernel) throw new Error('fused backend used after dispose()');
+    return this.kernel;
+  }
+}
+
+/**
+ * Creates a fused backend training a copy of `state`. The kernel is found next to the repository/app root
+ * (resources/kernel/mlp.wasm) unless `options` gives a path or the bytes.
+ */
+export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<ComputeBackend> {
+  const kernel = await instantiateKernel(options);
+  return new FusedBackend(kernel, state);
+}

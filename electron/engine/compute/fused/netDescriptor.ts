@@ -1,0 +1,148 @@
+/**
+ * Lays a model out in wasm memory and writes the `Net` / `Layer` descriptors of native/kernel/net.h.
+ *
+ * Two regions: the model region (parameters in params.ts's row-major layout, their gradients, per-feature
+ * vectors), allocated once; and the row region (inputs and [rows, features] activations for `capacity`
+ * rows), re-planned when a larger batch or inference chunk arrives.
+ */
+import type { ModelState } from '../../model/params.js';
+import { linearLayouts, paramSpecs, sizeOf, type LinearLayout } from '../../model/params.js';
+import type { WasmArena } from './wasmArena.js';
+
+/** Word offsets of `Net` fields (net.h). */
+const NET = { nlayers: 0, block: 1, emb: 2, vocab: 3, capacity: 4, eps: 5, momentum: 6, x: 7, y: 8, C: 9, dC: 10, H0: 11, dH0: 12, layers: 13 } as const;
+export const NET_WORDS = 14;
+
+/** Word offsets of `Layer` fields (net.h). */
+const LAYER = {
+  in: 0, out: 1, bias: 2, bn: 3, act: 4, W: 5, dW: 6, WT: 7, b: 8, db: 9, gamma: 10, dgamma: 11, beta: 12, dbeta: 13,
+  rmean: 14, rvar: 15, Z: 16, XH: 17, H: 18, dH: 19, dZ: 20, istd: 21, bmean: 22, bvar: 23, s1: 24, s2: 25, s3: 26,
+} as const;
+export const LAYER_WORDS = 27;
+
+const ACT_CODE = { none: 0, tanh: 1, relu: 2 } as const;
+
+/** Where one tensor lives: byte address and length in floats. */
+export interface Slot {
+  addr: number;
+  length: number;
+}
+
+/** Per hidden/output block, the row-region buffers the wrapper reads back (activation and its gradient). */
+export interface BlockRows {
+  layout: LinearLayout;
+  H: number;
+  dH: number;
+}
+
+export interface NetPlan {
+  net: number;
+  /** Every tensor (params and buffers) by lecture name. */
+  tensors: Map<string, Slot>;
+  /** Gradient of every trainable tensor by the tensor's name. */
+  grads: Map<string, Slot>;
+  /** Filled by `planRows`. */
+  rows: { capacity: number; x: number; y: number; blocks: BlockRows[] };
+}
+
+/** Allocates the model region, copies the state's tensors in and writes the fixed descriptor fields. */
+export function planModel(arena: WasmArena, state: ModelState): NetPlan {
+  const { config, vocabSize } = state;
+  const layouts = linearLayouts(config, vocabSize);
+  const net = arena.alloc(NET_WORDS);
+  const layerBase = arena.alloc(LAYER_WORDS * layouts.length);
+  const tensors = new Map<string, Slot>();
+  const grads = new Map<string, Slot>();
+  for (const spec of paramSpecs(config, vocabSize)) {
+    const length = sizeOf(spec.shape);
+    const data = state.tensors[spec.name];
+    if (!data || data.length !== length) {
+      throw new Error(`fused backend: tensor ${spec.name} has ${data?.length ?? 'no'} values, expected ${length}`);
+    }
+    const addr = arena.alloc(length);
+    arena.f32().set(data, addr >> 2);
+    tensors.set(spec.name, { addr, length });
+    if (spec.trainable) grads.set(spec.name, { addr: arena.alloc(length), length });
+  }
+  const i32 = arena.i32();
+  const f32 = arena.f32();
+  const w = net >> 2;
+  i32[w + NET.nlayers] = layouts.length;
+  i32[w + NET.block] = config.blockSize;
+  i32[w + NET.emb] = config.embeddingSize;
+  i32[w + NET.vocab] = vocabSize;
+  f32[w + NET.eps] = config.batchNorm.eps;
+  f32[w + NET.momentum] = config.batchNorm.momentum;
+  i32[w + NET.C] = tensors.get('C')!.addr;
+  i32[w + NET.dC] = grads.get('C')!.addr;
+  i32[w + NET.layers] = layerBase;
+  for (const [k, l] of layouts.entries()) {
+    const i = l.index;
+    const set = (field: keyof typeof LAYER, value: number) => {
+      arena.i32()[(layerBase >> 2) + k * LAYER_WORDS + LAYER[field]] = value;
+    };
+    set('in', l.inFeatures);
+    set('out', l.outFeatures);
+    set('bias', l.block.bias ? 1 : 0);
+    set('bn', l.block.batchNorm ? 1 : 0);
+    set('act', ACT_CODE[l.activation]);
+    set('W', tensors.get(`W${i}`)!.addr);
+    set('dW', grads.get(`W${i}`)!.addr);
+    set('WT', arena.alloc(l.inFeatures * l.outFeatures));
+    if (l.block.bias) {
+      set('b', tensors.get(`b${i}`)!.addr);
+      set('db', grads.get(`b${i}`)!.addr);
+    }
+    if (l.block.batchNorm) {
+      set('gamma', tensors.get(`gamma${i}`)!.addr);
+      set('dgamma', grads.get(`gamma${i}`)!.addr);
+      set('beta', tensors.get(`beta${i}`)!.addr);
+      set('dbeta', grads.get(`beta${i}`)!.addr);
+      set('rmean', tensors.get(`mean${i}`)!.addr);
+      set('rvar', tensors.get(`var${i}`)!.addr);
+    }
+    for (const field of ['istd', 'bmean', 'bvar', 's1', 's2', 's3'] as const) set(field, arena.alloc(l.outFeatures));
+  }
+  return { net, tensors, grads, rows: { capacity: 0, x: 0, y: 0, blocks: [] } };
+}
+
+/**
+ * (Re)allocates the row region for `capacity` rows after `mark` and points the descriptor at it.
+ * Without BatchNorm and activation a block's output aliases its Linear output (and likewise the gradients).
+ */
+export function planRows(arena: WasmArena, plan: NetPlan, state: ModelState, capacity: number, mark: number): void {
+  const { config, vocabSize } = state;
+  arena.reset(mark);
+  const width = config.blockSize * config.embeddingSize;
+  const x = arena.alloc(capacity * config.blockSize);
+  const y = arena.alloc(capacity);
+  const H0 = arena.alloc(capacity * width);
+  const dH0 = arena.alloc(capacity * width);
+  const w = plan.net >> 2;
+  const layerBase = arena.i32()[w + NET.layers];
+  const blocks: BlockRows[] = [];
+  for (const [k, l] of linearLayouts(config, vocabSize).entries()) {
+    const n = capacity * l.outFeatures;
+    const plain = !l.block.batchNorm && l.activation === 'none';
+    const Z = arena.alloc(n);
+    const XH = l.block.batchNorm ? arena.alloc(n) : 0;
+    const H = plain ? Z : arena.alloc(n);
+    const dH = arena.alloc(n);
+    const dZ = plain ? dH : arena.alloc(n);
+    const i32 = arena.i32();
+    const base = (layerBase >> 2) + k * LAYER_WORDS;
+    i32[base + LAYER.Z] = Z;
+    i32[base + LAYER.XH] = XH;
+    i32[base + LAYER.H] = H;
+    i32[base + LAYER.dH] = dH;
+    i32[base + LAYER.dZ] = dZ;
+    blocks.push({ layout: l, H, dH });
+  }
+  const i32 = arena.i32();
+  i32[w + NET.capacity] = capacity;
+  i32[w + NET.x] = x;
+  i32[w + NET.y] = y;
+  i32[w + NET.H0] = H0;
+  i32[w + NET.dH0] = dH0;
+  plan.rows = { capacity, x, y, blocks };
+}

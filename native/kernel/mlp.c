@@ -1,0 +1,278 @@
+/*
+ * Fused training step and inference for the makemore MLP family, compiled to WebAssembly SIMD.
+ *
+ *   embedding gather → per block: Z = H·W (+b) → [BatchNorm] → activation → logits → mean cross-entropy
+ *
+ * BatchNorm follows the lectures (and forwardTf.ts): training mode normalises with the batch mean and the
+ * UNBIASED batch variance (/(B−1)) and moves the running buffers by running = (1−m)·running + m·batch;
+ * inference mode uses the running buffers. The backward pass writes every trainable gradient (kept in
+ * memory for the inspectors), then SGD updates p −= lr·g.
+ */
+#include "net.h"
+#include "vmath.h"
+#include "gemm.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+EXPORT("mlp_net_words") int mlp_net_words(void) { return sizeof(Net) / 4; }
+EXPORT("mlp_layer_words") int mlp_layer_words(void) { return sizeof(Layer) / 4; }
+
+/* ---------- elementwise helpers (flat arrays; [rows,out] blocks are contiguous) ---------- */
+
+static void tanh_inplace(float *p, int n) {
+  int k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, v_tanh(wasm_v128_load(p + k)));
+  for (; k < n; k++) p[k] = s_tanh(p[k]);
+}
+
+static void tanh_to(const float *restrict src, float *restrict dst, int n) {
+  int k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(dst + k, v_tanh(wasm_v128_load(src + k)));
+  for (; k < n; k++) dst[k] = s_tanh(src[k]);
+}
+
+static void relu_to(const float *src, float *dst, int n) {
+  for (int k = 0; k < n; k++) dst[k] = src[k] > 0.0f ? src[k] : 0.0f;
+}
+
+/* out[k] = e^(in[k] − shift) */
+static void exp_shifted(const float *restrict in, float shift, float *restrict out, int n) {
+  v128_t s = wasm_f32x4_splat(shift);
+  int k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(out + k, v_exp(wasm_f32x4_sub(wasm_v128_load(in + k), s)));
+  for (; k < n; k++) out[k] = s_exp(in[k] - shift);
+}
+
+static void sgd(float *restrict p, const float *restrict g, float lr, int n) {
+  for (int k = 0; k < n; k++) p[k] -= lr * g[k];
+}
+
+/* ---------- forward ---------- */
+
+/* H0[r] = C[x[r,0]] ‖ C[x[r,1]] ‖ …; returns 0 if a token is outside the vocabulary. */
+static int gather(const Net *net, int rows) {
+  const int emb = net->emb, block = net->block, width = emb * block;
+  for (int r = 0; r < rows; r++) {
+    for (int t = 0; t < block; t++) {
+      unsigned tok = (unsigned)net->x[r * block + t];
+      if (tok >= (unsigned)net->vocab) return 0;
+      const float *src = net->C + tok * emb;
+      float *dst = net->H0 + r * width + t * emb;
+      for (int e = 0; e < emb; e++) dst[e] = src[e];
+    }
+  }
+  return 1;
+}
+
+/* Column statistics of Z [rows,out]: mean and unbiased variance, then the running-buffer update. */
+static void batch_stats(const Net *net, Layer *L, int rows) {
+  const int out = L->out;
+  float *restrict mean = L->bmean, *restrict var = L->bvar;
+  const float *restrict Z = L->Z;
+  for (int j = 0; j < out; j++) mean[j] = 0.0f;
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < out; j++) mean[j] += Z[r * out + j];
+  const float invn = 1.0f / (float)rows;
+  for (int j = 0; j < out; j++) mean[j] *= invn;
+  for (int j = 0; j < out; j++) var[j] = 0.0f;
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < out; j++) {
+      float d = Z[r * out + j] - mean[j];
+      var[j] += d * d;
+    }
+  const float invn1 = 1.0f / (float)(rows - 1);
+  const float m = net->momentum, keep = 1.0f - net->momentum;
+  for (int j = 0; j < out; j++) {
+    var[j] *= invn1;
+    L->istd[j] = 1.0f / __builtin_sqrtf(var[j] + net->eps);
+    L->rmean[j] = keep * L->rmean[j] + m * mean[j];
+    L->rvar[j] = keep * L->rvar[j] + m * var[j];
+  }
+}
+
+static void layer_forward(const Net *net, Layer *L, const float *Hin, int rows, int train) {
+  const int in = L->in, out = L->out, n = rows * out;
+  gemm(rows, out, in, Hin, in, 1, L->W, L->Z, L->bias ? L->b : 0);
+  if (L->bn) {
+    const float *mean;
+    if (train) {
+      batch_stats(net, L, rows);
+      mean = L->bmean;
+    } else {
+      for (int j = 0; j < out; j++) L->istd[j] = 1.0f / __builtin_sqrtf(L->rvar[j] + net->eps);
+      mean = L->rmean;
+    }
+    const float *restrict istd = L->istd, *restrict gamma = L->gamma, *restrict beta = L->beta;
+    const float *restrict Z = L->Z;
+    float *restrict XH = L->XH, *restrict H = L->H;
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < out; j++) {
+        float xh = (Z[r * out + j] - mean[j]) * istd[j];
+        XH[r * out + j] = xh;
+        H[r * out + j] = gamma[j] * xh + beta[j];
+      }
+    if (L->act == ACT_TANH) tanh_inplace(L->H, n);
+    else if (L->act == ACT_RELU) relu_to(L->H, L->H, n);
+  } else if (L->act == ACT_TANH) {
+    tanh_to(L->Z, L->H, n);
+  } else if (L->act == ACT_RELU) {
+    relu_to(L->Z, L->H, n);
+  } else if (L->H != L->Z) {
+    for (int k = 0; k < n; k++) L->H[k] = L->Z[k];
+  }
+}
+
+/* Runs every block; returns 0 on a bad token. */
+static int forward(const Net *net, int rows, int train) {
+  if (!gather(net, rows)) return 0;
+  const float *h = net->H0;
+  for (int l = 0; l < net->nlayers; l++) {
+    layer_forward(net, &net->layers[l], h, rows, train);
+    h = net->layers[l].H;
+  }
+  return 1;
+}
+
+/*
+ * Sum over rows of −log softmax(logits)[y]. With `grad` set, also writes dLoss/dlogits of the MEAN loss,
+ * (softmax − onehot)/rows, into the output block's dH. Returns −1 on a bad target.
+ */
+static double cross_entropy(const Net *net, int rows, int grad) {
+  const Layer *L = &net->layers[net->nlayers - 1];
+  const int V = L->out;
+  const float invn = 1.0f / (float)rows;
+  double total = 0.0;
+  for (int r = 0; r < rows; r++) {
+    const float *l = L->H + r * V;
+    float *e = L->dH + r * V; /* scratch for e^(l − max), turned into the gradient in place */
+    unsigned y = (unsigned)net->y[r];
+    if (y >= (unsigned)V) return -1.0;
+    float mx = l[0];
+    for (int j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
+    exp_shifted(l, mx, e, V);
+    float s = 0.0f;
+    for (int j = 0; j < V; j++) s += e[j];
+    total += (double)(s_log(s) + mx - l[y]);
+    if (grad) {
+      const float k = invn / s;
+      for (int j = 0; j < V; j++) e[j] *= k;
+      e[y] -= invn;
+    }
+  }
+  return total;
+}
+
+/* ---------- backward ---------- */
+
+static void layer_backward(Layer *L, const float *Hin, float *dHin, int rows) {
+  const int in = L->in, out = L->out, n = rows * out;
+  float *restrict dZ = L->dZ;
+  const float *restrict dH = L->dH, *restrict H = L->H;
+  /* through the activation: d/dx tanh = 1 − tanh², relu passes where its output is positive */
+  if (L->act == ACT_TANH) {
+    for (int k = 0; k < n; k++) dZ[k] = dH[k] * (1.0f - H[k] * H[k]);
+  } else if (L->act == ACT_RELU) {
+    for (int k = 0; k < n; k++) dZ[k] = H[k] > 0.0f ? dH[k] : 0.0f;
+  } else if (L->dZ != L->dH) {
+    for (int k = 0; k < n; k++) dZ[k] = dH[k];
+  }
+  if (L->bn) {
+    /* y = γ·x̂ + β: dβ = Σ dy, dγ = Σ dy·x̂;
+       dz = γ·istd·(dy − Σdy/B − x̂·Σ(dy·x̂)/(B−1))   (the (B−1) comes from the unbiased variance) */
+    float *restrict dbeta = L->dbeta, *restrict dgamma = L->dgamma;
+    const float *restrict XH = L->XH;
+    for (int j = 0; j < out; j++) dbeta[j] = dgamma[j] = 0.0f;
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < out; j++) {
+        float g = dZ[r * out + j];
+        dbeta[j] += g;
+        dgamma[j] += g * XH[r * out + j];
+      }
+    float *restrict k1 = L->s1, *restrict k2 = L->s2, *restrict k3 = L->s3;
+    const float invn = 1.0f / (float)rows, invn1 = 1.0f / (float)(rows - 1);
+    for (int j = 0; j < out; j++) {
+      k1[j] = L->gamma[j] * L->istd[j];
+      k2[j] = dbeta[j] * invn;
+      k3[j] = dgamma[j] * invn1;
+    }
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < out; j++) {
+        int k = r * out + j;
+        dZ[k] = k1[j] * (dZ[k] - k2[j] - XH[k] * k3[j]);
+      }
+  }
+  if (L->bias) {
+    float *restrict db = L->db;
+    for (int j = 0; j < out; j++) db[j] = 0.0f;
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < out; j++) db[j] += dZ[r * out + j];
+  }
+  /* dW = Hinᵀ·dZ  [in,out] */
+  gemm(in, out, rows, Hin, 1, in, dZ, L->dW, 0);
+  /* dHin = dZ·Wᵀ  [rows,in], with W (before this step's update) transposed so rows stay contiguous */
+  {
+    const float *restrict W = L->W;
+    float *restrict WT = L->WT;
+    for (int k = 0; k < in; k++)
+      for (int j = 0; j < out; j++) WT[j * in + k] = W[k * out + j];
+  }
+  gemm(rows, in, out, dZ, out, 1, L->WT, dHin, 0);
+}
+
+/* dC[tok] += dH0 slice for every (row, position) using it. */
+static void scatter_embedding_grad(const Net *net, int rows) {
+  const int emb = net->emb, block = net->block, width = emb * block;
+  const int total = net->vocab * emb;
+  for (int k = 0; k < total; k++) net->dC[k] = 0.0f;
+  for (int r = 0; r < rows; r++)
+    for (int t = 0; t < block; t++) {
+      float *dst = net->dC + net->x[r * block + t] * emb;
+      const float *src = net->dH0 + r * width + t * emb;
+      for (int e = 0; e < emb; e++) dst[e] += src[e];
+    }
+}
+
+static void update(const Net *net, float lr) {
+  sgd(net->C, net->dC, lr, net->vocab * net->emb);
+  for (int l = 0; l < net->nlayers; l++) {
+    Layer *L = &net->layers[l];
+    sgd(L->W, L->dW, lr, L->in * L->out);
+    if (L->bias) sgd(L->b, L->db, lr, L->out);
+    if (L->bn) {
+      sgd(L->gamma, L->dgamma, lr, L->out);
+      sgd(L->beta, L->dbeta, lr, L->out);
+    }
+  }
+}
+
+/* ---------- exports ---------- */
+
+/*
+ * One SGD step on the first `rows` contexts/targets in net->x / net->y (training mode).
+ * Returns the mean loss before the update, or −1 if a token or target is outside the vocabulary
+ * (then nothing has been updated except possibly running buffers of blocks before the bad token was seen —
+ * gather runs first, so in practice nothing).
+ */
+EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr) {
+  if (!forward(net, rows, 1)) return -1.0;
+  double total = cross_entropy(net, rows, 1);
+  if (total < 0.0) return -1.0;
+  for (int l = net->nlayers - 1; l >= 0; l--) {
+    Layer *L = &net->layers[l];
+    const float *Hin = l > 0 ? net->layers[l - 1].H : net->H0;
+    float *dHin = l > 0 ? net->layers[l - 1].dH : net->dH0;
+    layer_backward(L, Hin, dHin, rows);
+  }
+  scatter_embedding_grad(net, rows);
+  update(net, lr);
+  return total / (double)rows;
+}
+
+/*
+ * Inference-mode forward (BatchNorm from running buffers) of `rows` contexts; logits land in the output
+ * block's H. With `with_loss`, returns the SUM of the rows' cross-entropies (0 otherwise); −1 on a bad token.
+ */
+EXPORT("mlp_infer") double mlp_infer(Net *net, int rows, int with_loss) {
+  if (!forward(net, rows, 0)) return -1.0;
+  return with_loss ? cross_entropy(net, rows, 0) : 0.0;
+}
