@@ -151,3 +151,19 @@ describe('UpdateRatioTracker', () => {
     expect(JSON.parse(JSON.stringify(t.all()))).toEqual(t.all());
   });
 });
+
+describe('std fast path', () => {
+  it('equals the checked computation on every length mod 4 and falls back on non-finite data', () => {
+    const rng = new Rng(21);
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 1001, 4096]) {
+      const x = new Float32Array(n).map(() => rng.normal() * 3 + 1);
+      const xs = Array.from(x);
+      const m = n ? sum(xs) / n : 0;
+      const expected = n < 2 ? 0 : Math.sqrt(sum(xs.map((v) => (v - m) ** 2)) / (n - 1));
+      expect(std(x)).toBeCloseTo(expected, 10);
+      expect(std(x)).toBeCloseTo(tensorStats(x).std, 12);
+    }
+    expect(std(new Float32Array([2, NaN, 4, -Infinity, 6]))).toBe(2);
+    expect(std(new Float32Array([Infinity, 1]))).toBe(0);
+  });
+});

@@ -44,8 +44,52 @@ export function mean(data: ArrayLike<number>): number {
   return k === 0 ? 0 : sum / k;
 }
 
-/** Unbiased standard deviation of the finite entries (torch's `.std()`); 0 for fewer than two of them. */
+/**
+ * Unbiased standard deviation of the finite entries (torch's `.std()`); 0 for fewer than two of them.
+ *
+ * This is the every-step path (update:data for every parameter), so the common all-finite case runs without
+ * per-element checks and with four independent accumulators (a single running sum is bound by the latency of
+ * each add: ≈4× slower on 50k floats). A non-finite entry makes the plain sum non-finite — float32 values
+ * cannot overflow a float64 sum at these sizes — and sends the call to the checked path.
+ */
 export function std(data: ArrayLike<number>): number {
+  const n = data.length;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    a0 += data[i];
+    a1 += data[i + 1];
+    a2 += data[i + 2];
+    a3 += data[i + 3];
+  }
+  for (; i < n; i++) a0 += data[i];
+  const sum = a0 + a1 + a2 + a3;
+  if (sum - sum !== 0) return checkedStd(data);
+  if (n < 2) return 0;
+  const m = sum / n;
+  a0 = a1 = a2 = a3 = 0;
+  for (i = 0; i + 3 < n; i += 4) {
+    const d0 = data[i] - m;
+    const d1 = data[i + 1] - m;
+    const d2 = data[i + 2] - m;
+    const d3 = data[i + 3] - m;
+    a0 += d0 * d0;
+    a1 += d1 * d1;
+    a2 += d2 * d2;
+    a3 += d3 * d3;
+  }
+  for (; i < n; i++) {
+    const d = data[i] - m;
+    a0 += d * d;
+  }
+  return Math.sqrt((a0 + a1 + a2 + a3) / (n - 1));
+}
+
+/** `std` over the finite entries only, skipping NaN and ±Infinity one by one. */
+function checkedStd(data: ArrayLike<number>): number {
   let sum = 0;
   let k = 0;
   for (let i = 0; i < data.length; i++) {
