@@ -1,0 +1,37 @@
+/**
+ * One request in, one Reply envelope out: the channel must be one of the contract's, the payload must pass its
+ * zod schema, and any error becomes `{ok: false, error}` — a LabError keeps its code and line, anything else is
+ * reported as INTERNAL (its stack goes to the log, not to the UI).
+ */
+import { isLabError } from '../engine/errors.js';
+import { INVOKE_CHANNELS, type InvokeChannel, type Reply } from '../shared/contract.js';
+import { validateRequest } from '../shared/schemas.js';
+import type { Handlers } from './service.js';
+
+const KNOWN = new Set<string>(INVOKE_CHANNELS);
+
+export function isInvokeChannel(channel: unknown): channel is InvokeChannel {
+  return typeof channel === 'string' && KNOWN.has(channel);
+}
+
+export async function dispatch(
+  handlers: Handlers,
+  channel: unknown,
+  payload: unknown,
+  log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+): Promise<Reply<unknown>> {
+  if (!isInvokeChannel(channel)) {
+    return { ok: false, error: { code: 'INVALID_PAYLOAD', message: `unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}` } };
+  }
+  const checked = validateRequest(channel, payload);
+  if (!checked.ok) return { ok: false, error: { code: 'INVALID_PAYLOAD', message: checked.message } };
+  try {
+    const handler = handlers[channel] as (p: unknown) => Promise<unknown>;
+    const value = await handler(checked.value);
+    return { ok: true, value: value === undefined ? null : value };
+  } catch (e) {
+    if (isLabError(e)) return { ok: false, error: { code: e.code, message: e.message, details: e.details } };
+    log(`[lab] ${channel} failed`, e);
+    return { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Runs: starting each in its own training process, relaying its events to the UI (batched), and reading saved
+ * runs back from `<runsRoot>/<runId>/` (the engine's run-folder format) — also after a restart of the app.
+ *
+ * The process launcher is injected: Electron main passes one built on `utilityProcess.fork`, `serve` and the
+ * tests pass the engine's `child_process.fork` client. A process that dies without reporting is a failed run:
+ * the launcher marks its folder failed and the UI is told through a `failed` event.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LabError } from '../engine/errors.js';
+import { diagnose } from '../engine/inspect/diagnosis.js';
+import type { UpdateRatioBatch } from '../engine/inspect/updateRatio.js';
+import { hasBatchNorm } from '../engine/io/labMeta.js';
+import { parameterCount } from '../engine/model/params.js';
+import { listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
+import type { DatasetRef, TrainRequest, WorkerEvent } from '../engine/worker/protocol.js';
+import type {
+  ApiErrorInfo,
+  BackendChoice,
+  Diagnosis,
+  ExperimentConfig,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  RunUpdate,
+} from '../shared/contract.js';
+import { RunUpdateBatcher, type BatcherClock } from './runUpdateBatcher.js';
+
+/** A running training process, as the launcher hands it back. */
+export interface TrainingHandle {
+  pause(): void;
+  resume(): void;
+  stop(): void;
+  kill(): void;
+  /** Settles when the process has ended (rejects on failure or crash; the event stream has said why). */
+  readonly done: Promise<unknown>;
+}
+
+export type TrainingLauncher = (request: TrainRequest, onEvent: (event: WorkerEvent) => void) => TrainingHandle;
+
+export interface RunManagerOptions {
+  runsRoot: string;
+  launch: TrainingLauncher;
+  emitUpdate(update: RunUpdate): void;
+  emitChanged(runIds: string[]): void;
+  batchIntervalMs?: number;
+  clock?: BatcherClock;
+}
+
+interface LiveRun {
+  handle: TrainingHandle;
+  status: RunStatus;
+  createdAt: string;
+  config: ExperimentConfig;
+  datasetName: string;
+  steps: number;
+  lastLoss: number | null;
+  backend: RunSummary['backend'];
+  parameterCount: number | null;
+  error: ApiErrorInfo | null;
+}
+
+export class RunManager {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly batcher: RunUpdateBatcher;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.batcher = new RunUpdateBatcher((u) => options.emitUpdate(u), options.batchIntervalMs, options.clock);
+  }
+
+  get runsRoot(): string {
+    return this.options.runsRoot;
+  }
+
+  /** A run's folder; the id is checked by the request schema, and here again so no path can leave the root. */
+  dir(runId: string): string {
+    const root = path.resolve(this.options.runsRoot);
+    const dir = path.resolve(root, runId);
+    if (path.dirname(dir) !== root) throw new LabError('RUN', `not a run id: ${runId}`);
+    return dir;
+  }
+
+  start(config: ExperimentConfig, dataset: DatasetRef, datasetName: string, backend: BackendChoice): RunSummary {
+    const runId = newRunId(config.preset);
+    const runDir = this.dir(runId);
+    const run: LiveRun = {
+      handle: null as unknown as TrainingHandle,
+      status: 'starting',
+      createdAt: new Date().toISOString(),
+      config,
+      datasetName,
+      steps: 0,
+      lastLoss: null,
+      backend: null,
+      parameterCount: null,
+      error: null,
+    };
+    this.live.set(runId, run);
+    run.handle = this.options.launch({ runDir, config, dataset, backend }, (event) => this.onEvent(runId, run, event));
+    run.handle.done.then(
+      () => this.finish(runId),
+      () => this.finish(runId),
+    );
+    this.batcher.pushStatus(runId, 'starting', true);
+    this.options.emitChanged([runId]);
+    return this.liveSummary(runId, run);
+  }
+
+  pause(runId: string): void {
+    const run = this.requireLive(runId);
+    run.handle.pause();
+  }
+
+  resume(runId: string): void {
+    this.requireLive(runId).handle.resume();
+  }
+
+  stop(runId: string): void {
+    this.requireLive(runId).handle.stop();
+  }
+
+  /** Ends every training process (app quit / server close); their folders keep what was saved. */
+  shutdown(): void {
+    for (const run of this.live.values()) run.handle.kill();
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const stored = await listRuns(this.options.runsRoot);
+    const seen = new Set<string>();
+    const out: RunSummary[] = [];
+    for (const { record } of stored) {
+      seen.add(record.id);
+      const live = this.live.get(record.id);
+      out.push(live ? this.liveSummary(record.id, live, record) : storedSummary(record, false));
+    }
+    // Runs whose process has not written run.json yet.
+    for (const [id, run] of this.live) if (!seen.has(id)) out.unshift(this.liveSummary(id, run));
+    return out;
+  }
+
+  /** The whole stored history of a run, once. */
+  async get(runId: string): Promise<RunDetail> {
+    const stored = await readStoredRun(this.dir(runId)).catch((e: unknown) => {
+      if (this.live.has(runId)) throw new LabError('RUN', `run ${runId} is still starting; try again in a moment`);
+      throw e;
+    });
+    const { record } = stored;
+    const live = this.live.get(runId);
+    const summary = live ? this.liveSummary(runId, live, record) : storedSummary(record, false);
+    summary.steps = Math.max(summary.steps, stored.losses.length);
+    summary.lastLoss = stored.losses.length > 0 ? stored.losses[stored.losses.length - 1] : summary.lastLoss;
+    const params = stored.ratios?.params ?? stored.snapshots[0]?.params.map((p) => p.name) ?? [];
+    return {
+      summary,
+      config: record.config,
+      backend: record.backend,
+      vocab: record.vocab,
+      params,
+      examples: record.result?.examples ?? null,
+      // Holes (a chunk lost in a crash) become null in JSON; the chart skips them.
+      losses: { fromStep: 0, losses: Array.from(stored.losses) },
+      ratios: stored.ratios ? { fromStep: 0, params: stored.ratios.params, ratios: Array.from(stored.ratios.values, (r) => r ?? []) } : null,
+      evals: stored.evals,
+      snapshots: stored.snapshots,
+      result: record.result,
+    };
+  }
+
+  async delete(runId: string): Promise<void> {
+    if (this.live.has(runId)) throw new LabError('RUN', `run ${runId} is still running; stop it first`);
+    const dir = this.dir(runId);
+    await readRunRecord(dir); // only ever delete a folder that is a run
+    await fs.rm(dir, { recursive: true, force: true });
+    this.options.emitChanged([runId]);
+  }
+
+  /** The engine's diagnosis of the snapshot at `step` (the latest when omitted), with the update:data history. */
+  async diagnose(runId: string, step?: number): Promise<Diagnosis> {
+    const stored = await readStoredRun(this.dir(runId));
+    if (stored.snapshots.length === 0) throw new LabError('RUN', `run ${runId} has no inspector snapshot yet`);
+    const snapshot =
+      step === undefined
+        ? stored.snapshots[stored.snapshots.length - 1]
+        : stored.snapshots.find((s) => s.step === step);
+    if (!snapshot) throw new LabError('RUN', `run ${runId} has no snapshot at step ${step}`);
+    let history: UpdateRatioBatch | undefined;
+    if (stored.ratios) {
+      const steps: number[] = [];
+      const values: (number | null)[][] = stored.ratios.params.map(() => []);
+      stored.ratios.values.forEach((row, s) => {
+        if (!row) return;
+        steps.push(s);
+        row.forEach((v, j) => values[j].push(v));
+      });
+      history = { names: stored.ratios.params, steps, values };
+    }
+    return diagnose(snapshot, history);
+  }
+
+  private requireLive(runId: string): LiveRun {
+    const run = this.live.get(runId);
+    if (!run) throw new LabError('RUN', `run ${runId} is not running`);
+    return run;
+  }
+
+  private onEvent(runId: string, run: LiveRun, event: WorkerEvent): void {
+    switch (event.type) {
+      case 'started':
+        run.status = 'running';
+        run.backend = event.backend.id;
+        run.parameterCount = event.parameterCount;
+        break;
+      case 'progress':
+        run.steps = event.progress.step;
+        run.lastLoss = event.progress.loss;
+        run.status = event.progress.state === 'paused' ? 'paused' : 'running';
+        break;
+      case 'done':
+        run.status = event.result.status;
+        run.steps = event.result.steps;
+        break;
+      case 'failed':
+        run.status = 'failed';
+        run.error = event.error;
+        break;
+    }
+    this.batcher.pushEvent(runId, event);
+  }
+
+  private finish(runId: string): void {
+    const run = this.live.get(runId);
+    if (run && (run.status === 'running' || run.status === 'paused' || run.status === 'starting')) {
+      // The process ended without a final event (should not happen: the launcher reports crashes).
+      this.batcher.pushEvent(runId, { type: 'failed', error: { code: 'CRASHED', message: 'the training process ended unexpectedly' } });
+    }
+    this.batcher.close(runId);
+    this.live.delete(runId);
+    this.options.emitChanged([runId]);
+  }
+
+  private liveSummary(runId: string, run: LiveRun, record?: RunRecord): RunSummary {
+    const base = record ? storedSummary(record, true) : null;
+    return {
+      id: runId,
+      preset: run.config.preset,
+      createdAt: base?.createdAt ?? run.createdAt,
+      status: run.status,
+      steps: run.steps,
+      totalSteps: run.config.train.steps,
+      lastLoss: run.lastLoss,
+      loss: base?.loss ?? null,
+      backend: run.backend ?? base?.backend ?? null,
+      datasetName: base?.datasetName ?? run.datasetName,
+      parameterCount: run.parameterCount ?? base?.parameterCount ?? null,
+      hasBatchNorm: hasBatchNorm(run.config.model),
+      error: run.error,
+    };
+  }
+}
+
+/** A saved run's line in the list. `running` on disk without a live process means the app died mid-run. */
+function storedSummary(record: RunRecord, isLive: boolean): RunSummary {
+  const interrupted = record.status === 'running' && !isLive;
+  return {
+    id: record.id,
+    preset: record.preset,
+    createdAt: record.createdAt,
+    status: interrupted ? 'failed' : record.status,
+    steps: record.result?.steps ?? record.checkpointStep,
+    totalSteps: record.config.train.steps,
+    lastLoss: null,
+    loss: record.result?.loss ?? null,
+    backend: record.backend?.id ?? null,
+    datasetName: record.dataset.source.name,
+    parameterCount: parameterCount(record.config.model, record.vocab.length),
+    hasBatchNorm: hasBatchNorm(record.config.model),
+    error: interrupted
+      ? { code: 'INTERRUPTED', message: 'the app closed while this run was training; the last checkpoint is kept' }
+      : record.error,
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The lab's back end as one table of handlers, one per invoke channel of the contract. Electron main and
+ * `serve` both build it and differ only in the host they pass: how training processes start, how events reach
+ * the UI, and whether native dialogs exist.
+ */
+import path from 'node:path';
+import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
+import { LabError } from '../engine/errors.js';
+import type {
+  BackendOption,
+  EventChannels,
+  EventChannel,
+  InvokeChannel,
+  RequestOf,
+  ResponseOf,
+} from '../shared/contract.js';
+import { DatasetRegistry } from './datasets.js';
+import { ALL_FORMATS, exportRun, foldCompare, foldPlan, sampleFrom } from './models.js';
+import { PresetStore } from './presetStore.js';
+import { RunManager, type TrainingLauncher } from './runManager.js';
+import type { BatcherClock } from './runUpdateBatcher.js';
+
+export interface NativeDialogs {
+  /** Path of the words file the user picked, or null. */
+  openDataset(): Promise<string | null>;
+  /** Folder the user picked, or null. */
+  chooseFolder(): Promise<string | null>;
+}
+
+export interface ServiceHost {
+  mode: 'electron' | 'serve';
+  version: string;
+  /** Per-user data folder: runs/, presets.json, uploads/, exports/ live under it. */
+  dataDir: string;
+  launch: TrainingLauncher;
+  broadcast<C extends EventChannel>(channel: C, payload: EventChannels[C]): void;
+  /** Electron only. */
+  dialogs?: NativeDialogs;
+  batchIntervalMs?: number;
+  clock?: BatcherClock;
+}
+
+export type Handlers = { [C in InvokeChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> };
+
+export interface LabService {
+  handlers: Handlers;
+  runs: RunManager;
+  datasets: DatasetRegistry;
+  /** Ends running training processes. */
+  shutdown(): void;
+}
+
+export function createLabService(host: ServiceHost): LabService {
+  const runsRoot = path.join(host.dataDir, 'runs');
+  const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'));
+  const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
+  const datasetNames = new Map<string, string>();
+  const runs = new RunManager({
+    runsRoot,
+    launch: host.launch,
+    emitUpdate: (u) => host.broadcast('runs.update', u),
+    emitChanged: (runIds) => host.broadcast('runs.changed', { runIds }),
+    batchIntervalMs: host.batchIntervalMs,
+    clock: host.clock,
+  });
+  const remember = <T extends { id: string; name: string }>(d: T): T => {
+    datasetNames.set(d.id, d.name);
+    return d;
+  };
+  const needDialogs = (): NativeDialogs => {
+    if (!host.dialogs) throw new LabError('ARGUMENT', 'native dialogs exist only in the desktop app; use the file input');
+    return host.dialogs;
+  };
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      mode: host.mode,
+      version: host.version,
+      platform: process.platform,
+      nativeDialogs: !!host.dialogs,
+      runsFolder: runsRoot,
+    }),
+    'dataset.open': async () => {
+      const file = await needDialogs().openDataset();
+      return file === null ? null : remember(await datasets.loadFromPath(file));
+    },
+    'dataset.loadFromPath': async ({ path: file }) => remember(await datasets.loadFromPath(file)),
+    'dataset.loadBuiltIn': async () => remember(await datasets.loadBuiltIn()),
+    'dataset.upload': async ({ name, base64 }) => remember(await datasets.upload(name, new Uint8Array(Buffer.from(base64, 'base64')))),
+    'presets.list': () => presets.list(),
+    'presets.save': (request) => presets.save(request),
+    'presets.delete': ({ id }) => presets.delete(id),
+    'backends.describe': async () => describeBackendChoices(),
+    'runs.start': async ({ config, datasetId, backend }) =>
+      runs.start(config, datasets.ref(datasetId), datasetNames.get(datasetId) ?? datasetId, backend),
+    'runs.pause': async ({ runId }) => runs.pause(runId),
+    'runs.resume': async ({ runId }) => runs.resume(runId),
+    'runs.stop': async ({ runId }) => runs.stop(runId),
+    'runs.list': () => runs.list(),
+    'runs.get': ({ runId }) => runs.get(runId),
+    'runs.delete': ({ runId }) => runs.delete(runId),
+    'inspect.diagnose': ({ runId, step }) => runs.diagnose(runId, step),
+    'fold.preview': ({ runId }) => foldPlan(runId, runs.dir(runId)),
+    'fold.compare': ({ runId }) => foldCompare(runId, runs.dir(runId)),
+    'fold.export': async ({ runId, fold, folder, formats }) => {
+      let parent: string | null;
+      if (host.mode === 'serve') {
+        // A browser must not be able to write anywhere on the server's disk: exports go under the data folder.
+        if (folder !== undefined) throw new LabError('ARGUMENT', 'under serve, exports are written to the server\'s exports folder');
+        parent = path.join(host.dataDir, 'exports');
+      } else {
+        parent = folder ?? (await needDialogs().chooseFolder());
+      }
+      if (parent === null) return null;
+      return exportRun(runs.dir(runId), parent, { fold: fold ?? true, formats: formats ?? ALL_FORMATS });
+    },
+    'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
+    sample: async ({ source, count, seed }) => ({ words: await sampleFrom(source, (id) => runs.dir(id), count, seed) }),
+  };
+
+  return { handlers, runs, datasets, shutdown: () => runs.shutdown() };
+}
+
+/**
+ * What the backend menu offers. Cheap on purpose (no native library is loaded in the UI's process): whether the
+ * optional packages are installed; the training process reports what actually ran and why.
+ */
+export function describeBackendChoices(): BackendOption[] {
+  const nativeInstalled = isInstalled(NATIVE_PACKAGES['tensorflow-gpu']) || isInstalled(NATIVE_PACKAGES.tensorflow);
+  return [
+    { id: 'auto', label: 'Automatic', available: true, note: 'the fastest backend that loads for this model size' },
+    {
+      id: 'tensorflow',
+      label: 'TensorFlow (native)',
+      available: nativeInstalled,
+      note: nativeInstalled
+        ? 'libtensorflow through @tensorflow/tfjs-node(-gpu); CUDA when the GPU package loads'
+        : `${NATIVE_PACKAGES.tensorflow} / ${NATIVE_PACKAGES['tensorflow-gpu']} is not installed`,
+    },
+    { id: 'fused', label: 'Fused WebAssembly kernel', available: true, note: 'one SIMD kernel per step; fastest for small models' },
+    { id: 'wasm', label: 'TensorFlow.js WebAssembly', available: true, note: '@tensorflow/tfjs-backend-wasm' },
+    { id: 'cpu', label: 'TensorFlow.js CPU', available: true, note: 'plain JavaScript kernels; always available, slowest' },
+  ];
+}

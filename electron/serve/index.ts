@@ -1,0 +1,2 @@
+/** `lab serve` entry for the CLI: `startServer(opts) → {url, close}`. */
+export { startServer, type ServeOptions, type RunningServer } from './server.js';

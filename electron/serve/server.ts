@@ -1,0 +1,213 @@
+/**
+ * `lab serve`: the built renderer over HTTP and the contract over a WebSocket, so the lab runs on a remote
+ * (GPU) machine and is used from a browser. Same app service as the desktop app; training processes are
+ * started with `child_process.fork` (the engine's worker client).
+ *
+ * Loopback only unless a host is given explicitly (then a warning is printed). Every request carries the token
+ * (see ./security.ts); WebSocket frames are limited in size; uploads go through the same dataset validator.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { startTrainingProcess } from '../engine/worker/client.js';
+import { dispatch } from '../app/dispatch.js';
+import { createLabService, type LabService } from '../app/service.js';
+import type { ClientMessage, ServerMessage } from '../shared/wire.js';
+import type { EventChannel, EventChannels } from '../shared/contract.js';
+import { MAX_FILE_BYTES } from '../engine/data/index.js';
+import {
+  TOKEN_COOKIE,
+  checkRequest,
+  hostAllowed,
+  isLoopbackHost,
+  newToken,
+  type GateOptions,
+} from './security.js';
+
+export interface ServeOptions {
+  /** 0 (default 8765 from the CLI) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. Anything not loopback must be asked for explicitly and prints a warning. */
+  host?: string;
+  /** Where runs, presets and uploads live (default ~/.makemore-lab). */
+  dataDir?: string;
+  /** Built renderer (default <repo>/out/renderer). */
+  rendererDir?: string;
+  /** Fixed token (tests); default a fresh random one. */
+  token?: string;
+  version?: string;
+  /** Largest WebSocket message accepted (default MAX_WS_PAYLOAD); larger ones close the socket (1009). */
+  maxMessageBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** Open this in a browser: includes the token. */
+  url: string;
+  port: number;
+  token: string;
+  service: LabService;
+  close(): Promise<void>;
+}
+
+/** Largest WebSocket message: a base64 words file at the 100 MB limit plus its JSON envelope. */
+export const MAX_WS_PAYLOAD = Math.ceil(MAX_FILE_BYTES / 3) * 4 + 64 * 1024;
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+export function defaultRendererDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+}
+
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const bindHost = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((line: string) => console.log(line));
+  if (!isLoopbackHost(bindHost)) {
+    log(
+      `WARNING: serving on ${bindHost}, reachable from other machines. Anyone with the URL (it contains the token) ` +
+        'can train, read runs and write exports on this machine. Prefer an SSH tunnel to a loopback server.',
+    );
+  }
+  const token = options.token ?? newToken();
+  const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir());
+  const dataDir = path.resolve(options.dataDir ?? path.join(os.homedir(), '.makemore-lab'));
+  const sockets = new Set<WebSocket>();
+
+  const broadcast = <C extends EventChannel>(event: C, payload: EventChannels[C]) => {
+    const text = JSON.stringify({ event, payload } satisfies ServerMessage);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+  const service = createLabService({
+    mode: 'serve',
+    version: options.version ?? '0.0.0',
+    dataDir,
+    launch: startTrainingProcess,
+    broadcast,
+  });
+
+  // Completed once the port is known; until then nothing is accepted.
+  let gate: GateOptions = { token, hostAllowed: () => false };
+
+  const server = createServer((req, res) => {
+    const refusal = checkRequest(req, gate);
+    if (refusal) return refuse(res, refusal.status, refusal.reason);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
+    void serveStatic(req, res, rendererDir, token).catch(() => refuse(res, 500, 'internal error'));
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_WS_PAYLOAD });
+  server.on('upgrade', (req, socket, head) => {
+    const refusal = checkRequest(req, gate);
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (refusal || pathname !== '/ws') {
+      const status = refusal?.status ?? 404;
+      socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      // Protocol errors (an oversized frame…) close this socket; they must never take the server down.
+      ws.on('error', () => ws.terminate());
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return ws.close(1003, 'text frames only');
+        void handleMessage(ws, data.toString());
+      });
+    });
+  });
+
+  async function handleMessage(ws: WebSocket, text: string): Promise<void> {
+    let message: ClientMessage;
+    try {
+      message = JSON.parse(text) as ClientMessage;
+    } catch {
+      return ws.close(1007, 'not JSON');
+    }
+    if (!message || typeof message !== 'object' || !Number.isSafeInteger(message.id)) return ws.close(1008, 'bad message');
+    const reply = await dispatch(service.handlers, message.channel, message.payload);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, reply } satisfies ServerMessage));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bindHost, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  gate = { token, hostAllowed: hostAllowed(bindHost, port) };
+  const shownHost = bindHost === '0.0.0.0' || bindHost === '::' ? os.hostname() : bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+  const url = `http://${shownHost}:${port}/?token=${token}`;
+
+  return {
+    url,
+    port,
+    token,
+    service,
+    async close() {
+      service.shutdown();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+    },
+  };
+}
+
+function refuse(res: ServerResponse, status: number, reason: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`${status} ${reason}\n`);
+}
+
+/** Files of the built renderer only: the resolved path must stay inside `root`. */
+async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, token: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    return refuse(res, 400, 'bad path');
+  }
+  if (rel.includes('\0')) return refuse(res, 400, 'bad path');
+  if (rel.endsWith('/')) rel += 'index.html';
+  const file = path.resolve(root, '.' + rel);
+  if (file !== root && !file.startsWith(root + path.sep)) return refuse(res, 404, 'not found');
+  let body: Buffer;
+  try {
+    const info = await fs.stat(file);
+    if (!info.isFile()) return refuse(res, 404, 'not found');
+    body = await fs.readFile(file);
+  } catch {
+    if (rel === '/index.html') return refuse(res, 503, 'the renderer is not built yet: run `npm run build` first');
+    return refuse(res, 404, 'not found');
+  }
+  const headers: Record<string, string> = {
+    'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+  // The page's own assets are requested without `?token=`: the first tokened load hands the browser a cookie
+  // that only this origin sends back (HttpOnly: page scripts cannot read it; Strict: no cross-site sends).
+  if (url.searchParams.has('token')) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
