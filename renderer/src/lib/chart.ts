@@ -1,0 +1,101 @@
+/**
+ * Chart.js set-up shared by every chart: registration, theme colours read from the CSS variables (so light
+ * and dark follow the OS), and a small `guides` plugin drawing vertical lines (learning-rate changes) and
+ * horizontal lines (the 1e-3 update:data guide) without pulling in the annotation plugin.
+ */
+import { Chart, registerables, type Plugin } from 'chart.js';
+
+Chart.register(...registerables);
+
+export interface GuideOptions {
+  /** x positions of vertical lines, with labels. */
+  x?: { value: number; label: string }[];
+  /** y positions of horizontal lines, with labels. */
+  y?: { value: number; label: string }[];
+}
+
+declare module 'chart.js' {
+  interface PluginOptionsByType<TType extends import('chart.js').ChartType> {
+    guides?: GuideOptions;
+  }
+}
+
+const guidesPlugin: Plugin = {
+  id: 'guides',
+  afterDatasetsDraw(chart, _args, options: GuideOptions) {
+    const { ctx, chartArea, scales } = chart;
+    const xScale = scales.x;
+    const yScale = scales.y;
+    if (!xScale || !yScale) return;
+    ctx.save();
+    ctx.strokeStyle = cssVar('--warn', '#b9770e');
+    ctx.fillStyle = cssVar('--warn', '#b9770e');
+    ctx.setLineDash([5, 4]);
+    ctx.lineWidth = 1;
+    ctx.font = '11px system-ui, sans-serif';
+    for (const g of options.x ?? []) {
+      const px = xScale.getPixelForValue(g.value);
+      if (px < chartArea.left || px > chartArea.right) continue;
+      ctx.beginPath();
+      ctx.moveTo(px, chartArea.top);
+      ctx.lineTo(px, chartArea.bottom);
+      ctx.stroke();
+      ctx.fillText(g.label, px + 4, chartArea.top + 12);
+    }
+    for (const g of options.y ?? []) {
+      const py = yScale.getPixelForValue(g.value);
+      if (py < chartArea.top || py > chartArea.bottom) continue;
+      ctx.beginPath();
+      ctx.moveTo(chartArea.left, py);
+      ctx.lineTo(chartArea.right, py);
+      ctx.stroke();
+      ctx.fillText(g.label, chartArea.left + 4, py - 4);
+    }
+    ctx.restore();
+  },
+};
+Chart.register(guidesPlugin);
+
+export function cssVar(name: string, fallback: string): string {
+  if (typeof document === 'undefined') return fallback;
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** Series colours in order (theme-aware). */
+export function palette(): string[] {
+  return ['--chart-1', '--chart-2', '--chart-3', '--chart-4', '--danger', '--ok'].map((v, i) =>
+    cssVar(v, ['#2f6fdb', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#1e8449'][i]),
+  );
+}
+
+/** Applies the theme to Chart.js defaults; called at start-up and when the OS switches light/dark. */
+export function applyChartTheme(): void {
+  Chart.defaults.color = cssVar('--muted', '#5c6370');
+  Chart.defaults.borderColor = cssVar('--chart-grid', 'rgba(0,0,0,0.08)');
+  Chart.defaults.font.family = 'system-ui, sans-serif';
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+}
+
+/** Makes `color` translucent (for fills and raw-value lines under a smoothed line). */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!hex) return color;
+  const n = parseInt(hex[1], 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** Triggers a download of `data` (a data: URL or a Blob) as `filename`; works in Electron and browsers. */
+export function download(filename: string, data: string | Blob): void {
+  const url = typeof data === 'string' ? data : URL.createObjectURL(data);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  if (typeof data !== 'string') setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export { Chart };

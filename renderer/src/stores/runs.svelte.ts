@@ -1,0 +1,153 @@
+/**
+ * Saved and live runs. One subscription to `runs.update` routes every update to its run's view; the run
+ * selected here is the one Train and Inspect show.
+ */
+import { SvelteMap } from 'svelte/reactivity';
+import type {
+  ApiErrorInfo,
+  BackendChoice,
+  BackendOption,
+  ExperimentConfig,
+  RunSummary,
+  RunUpdate,
+} from '../../../electron/shared/contract.js';
+import { lab, toErrorInfo } from '../lib/api.js';
+import { RunView } from './runView.svelte.js';
+
+/** Updates for a run we have no view of yet (e.g. arriving before `runs.start` resolves), kept briefly. */
+const MAX_ORPHAN_UPDATES = 200;
+
+class RunsStore {
+  list = $state.raw<RunSummary[]>([]);
+  error = $state.raw<ApiErrorInfo | null>(null);
+  backends = $state.raw<BackendOption[]>([]);
+  backendChoice = $state<BackendChoice>('auto');
+  selectedId = $state<string | null>(null);
+  readonly views = new SvelteMap<string, RunView>();
+  readonly selected = $derived(this.selectedId ? (this.views.get(this.selectedId) ?? null) : null);
+  private orphans = new Map<string, RunUpdate[]>();
+  private subscribed = false;
+
+  subscribe(): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
+    lab.runs.onUpdate((u) => this.route(u));
+    lab.runs.onChanged(() => void this.refresh());
+  }
+
+  private route(u: RunUpdate): void {
+    const view = this.views.get(u.runId);
+    if (view) {
+      view.applyUpdate(u);
+      if (u.status || u.result || u.error) this.patchListEntry(view.summary);
+      return;
+    }
+    const queue = this.orphans.get(u.runId) ?? [];
+    queue.push(u);
+    if (queue.length > MAX_ORPHAN_UPDATES) queue.shift();
+    this.orphans.set(u.runId, queue);
+  }
+
+  private patchListEntry(summary: RunSummary): void {
+    if (this.list.some((r) => r.id === summary.id)) this.list = this.list.map((r) => (r.id === summary.id ? summary : r));
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.list = await lab.runs.list();
+    } catch (e) {
+      this.error = toErrorInfo(e);
+    }
+  }
+
+  async loadBackends(): Promise<void> {
+    try {
+      this.backends = await lab.backends.describe();
+    } catch (e) {
+      this.error = toErrorInfo(e);
+    }
+  }
+
+  /** The view of a run, loading its stored history the first time. */
+  async open(runId: string): Promise<RunView | null> {
+    const existing = this.views.get(runId);
+    if (existing) return existing;
+    const summary = this.list.find((r) => r.id === runId);
+    const view = new RunView(summary ?? placeholderSummary(runId), false);
+    this.views.set(runId, view);
+    this.orphans.delete(runId); // the stored history covers them
+    try {
+      view.applyDetail(await lab.runs.get(runId));
+      return view;
+    } catch (e) {
+      this.views.delete(runId);
+      this.error = toErrorInfo(e);
+      return null;
+    }
+  }
+
+  async select(runId: string): Promise<void> {
+    if (await this.open(runId)) this.selectedId = runId;
+  }
+
+  async start(config: ExperimentConfig, datasetId: string): Promise<RunView | null> {
+    try {
+      const summary = await lab.runs.start({ config, datasetId, backend: this.backendChoice });
+      const view = new RunView(summary, true);
+      view.config = config;
+      this.views.set(summary.id, view);
+      for (const u of this.orphans.get(summary.id) ?? []) view.applyUpdate(u);
+      this.orphans.delete(summary.id);
+      this.selectedId = summary.id;
+      this.error = null;
+      void this.refresh();
+      return view;
+    } catch (e) {
+      this.error = toErrorInfo(e);
+      return null;
+    }
+  }
+
+  private async control(action: (id: string) => Promise<void>, runId: string): Promise<void> {
+    try {
+      await action(runId);
+    } catch (e) {
+      this.error = toErrorInfo(e);
+    }
+  }
+
+  pause = (runId: string) => this.control(lab.runs.pause, runId);
+  resume = (runId: string) => this.control(lab.runs.resume, runId);
+  stop = (runId: string) => this.control(lab.runs.stop, runId);
+
+  async remove(runId: string): Promise<void> {
+    try {
+      await lab.runs.delete(runId);
+      this.views.delete(runId);
+      if (this.selectedId === runId) this.selectedId = null;
+      await this.refresh();
+    } catch (e) {
+      this.error = toErrorInfo(e);
+    }
+  }
+}
+
+function placeholderSummary(id: string): RunSummary {
+  return {
+    id,
+    preset: null,
+    createdAt: new Date().toISOString(),
+    status: 'completed',
+    steps: 0,
+    totalSteps: 0,
+    lastLoss: null,
+    loss: null,
+    backend: null,
+    datasetName: '',
+    parameterCount: null,
+    hasBatchNorm: false,
+    error: null,
+  };
+}
+
+export const runs = new RunsStore();
