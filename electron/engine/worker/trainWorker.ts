@@ -5,6 +5,7 @@
  * One run per process. Any failure is reported as a `failed` event before the process exits non-zero; a hard
  * crash (killed, out of memory) is noticed by the parent through the exit code.
  */
+import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { isLabError } from '../errors.js';
 import { executeRun } from '../run/executeRun.js';
@@ -35,6 +36,8 @@ function parentPort(): Port {
 }
 
 function main(): void {
+  // The run reports its backend itself; tf.js's "install tfjs-node" banner would only add noise to the log.
+  tf.env().set('PROD', true);
   const port = parentPort();
   const control = new TrainControl();
   let started = false;
