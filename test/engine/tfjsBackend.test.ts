@@ -351,11 +351,19 @@ describe("tfjs compute backends on 'cpu' and 'wasm' in one process", () => {
 
   it('interleaved steps stay on their own tf.js backend and agree', () => {
     const rng = new Rng(62);
+    // Tensors used on another tf.js backend would be migrated silently: count what each backend holds.
+    const registry = (tf.engine() as unknown as { registry: Record<string, { numDataIds(): number }> }).registry;
+    const held = () => [registry.cpu.numDataIds(), registry.wasm.numDataIds()];
+    let steady: number[] = [];
     for (let s = 0; s < 20; s++) {
       const { x, y } = randomBatch(rng, BATCH, config.blockSize);
       const a = cpu.trainStep(x, y, 0.1, NO_CAPTURE);
+      expect(tf.getBackend()).toBe('cpu');
       const b = wasm.trainStep(x, y, 0.1, NO_CAPTURE);
+      expect(tf.getBackend()).toBe('wasm');
       expect(Math.abs(a - b)).toBeLessThan(1e-4);
+      if (s === 0) steady = held();
+      else expect(held()).toEqual(steady);
     }
     expect(maxRelErr(wasm.tensor('W1'), cpu.tensor('W1'))).toBeLessThan(1e-4);
   });

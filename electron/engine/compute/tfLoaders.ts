@@ -38,6 +38,8 @@ export const NATIVE_PACKAGES = {
 
 const require = createRequire(import.meta.url);
 const loads = new Map<TfBackendId, Promise<LoadedTf>>();
+/** The native package `require`d in this process, if any (its binding cannot be unloaded). */
+let nativeRequired: { pkg: string; tf: TfModule; ready: boolean } | null = null;
 
 /** Loads (once) and initialises one tf.js backend; rejects with BackendUnavailableError saying why not. */
 export function loadTf(id: TfBackendId): Promise<LoadedTf> {
@@ -75,11 +77,14 @@ const LOADERS: Record<TfBackendId, () => Promise<LoadedTf>> = {
 async function loadNative(id: 'tensorflow-gpu' | 'tensorflow'): Promise<LoadedTf> {
   const pkg = NATIVE_PACKAGES[id];
   if (!isInstalled(pkg)) throw new BackendUnavailableError(`${pkg} is not installed (optional dependency)`);
-  // The two native packages both register the 'tensorflow' tf.js backend; only one may be loaded.
-  const other = id === 'tensorflow' ? 'tensorflow-gpu' : 'tensorflow';
-  const otherLoad = loads.get(other);
-  if (otherLoad && (await otherLoad.then(() => true, () => false))) {
-    throw new BackendUnavailableError(`${NATIVE_PACKAGES[other]} is already loaded in this process`);
+  // The two native packages both register the 'tensorflow' tf.js backend: only one may ever be required.
+  // tfjs-node-gpu without a visible GPU still is a working CPU libtensorflow: reuse it for 'tensorflow'.
+  if (id === 'tensorflow' && nativeRequired?.pkg === NATIVE_PACKAGES['tensorflow-gpu'] && nativeRequired.ready) {
+    const tf = nativeRequired.tf;
+    return { tf, tfBackend: 'tensorflow', description: `TensorFlow.js ${tf.version_core} on libtensorflow (CPU, from ${nativeRequired.pkg})` };
+  }
+  if (nativeRequired && nativeRequired.pkg !== pkg) {
+    throw new BackendUnavailableError(`${nativeRequired.pkg} is already loaded in this process`);
   }
   let tf: TfModule;
   try {
@@ -87,11 +92,19 @@ async function loadNative(id: 'tensorflow-gpu' | 'tensorflow'): Promise<LoadedTf
   } catch (e) {
     throw new BackendUnavailableError(`${pkg}: libtensorflow failed to load: ${firstLine(e)}`);
   }
+  nativeRequired = { pkg, tf, ready: false };
   try {
     if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
     await tf.ready();
+    nativeRequired.ready = true;
   } catch (e) {
     throw new BackendUnavailableError(`${pkg}: the tensorflow backend failed to initialise: ${firstLine(e)}`);
+  }
+  // tfjs-node-gpu loads and silently runs on the CPU when libtensorflow sees no CUDA device: report that as
+  // the GPU backend being unavailable rather than claim a GPU.
+  const usingGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+  if (id === 'tensorflow-gpu' && usingGpu === false) {
+    throw new BackendUnavailableError(`${pkg} loaded but libtensorflow sees no CUDA GPU`);
   }
   const device = id === 'tensorflow-gpu' ? 'CUDA' : 'CPU';
   return { tf, tfBackend: 'tensorflow', description: `TensorFlow.js ${tf.version_core} on libtensorflow (${device})` };
