@@ -177,8 +177,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // Let pause/stop messages and I/O through.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (trainCfg.evalEvery <= 0 || step % trainCfg.evalEvery !== 0) evaluate();
   flush('running');
+  const loss = evaluateSplits(backend, dataset);
+  // The final point of the chart, unless the loop just evaluated this very step.
+  if (trainCfg.evalEvery <= 0 || step % trainCfg.evalEvery !== 0) hooks.onEval?.({ step, train: loss.train, val: loss.val });
 
   return {
     status: step >= trainCfg.steps ? 'completed' : 'stopped',
@@ -188,7 +190,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     steps: step,
     stepsPerSecond: meter.overallRate(),
     examples: { train: dataset.train.n, val: dataset.val.n, test: dataset.test.n },
-    loss: evaluateSplits(backend, dataset),
+    loss,
     params: changedParams(backend, initialState),
     seconds: meter.runningSeconds,
   };
