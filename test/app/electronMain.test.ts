@@ -1,0 +1,235 @@
+/**
+ * The Electron glue, tested with injected fakes of Electron's objects (the Electron binary cannot run here):
+ * window hardening, session rules, the app:// file mapping, the IPC manager's sender check and payload
+ * validation, and the utility-process launcher's crash handling.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { resolveAppFile } from '../../electron/main/appProtocol.js';
+import { registerIpcHandlers, senderCheck, broadcaster } from '../../electron/main/ipc.js';
+import { menuTemplate } from '../../electron/main/menu.js';
+import { CONTENT_SECURITY_POLICY, hardenSession } from '../../electron/main/security.js';
+import { utilityProcessLauncher } from '../../electron/main/trainingProcess.js';
+import { hardenWebContents, isAppUrl, mainWindowOptions } from '../../electron/main/window.js';
+import type { Handlers } from '../../electron/app/service.js';
+import { INVOKE_CHANNELS, IPC_PREFIX } from '../../electron/shared/contract.js';
+import type { WorkerEvent } from '../../electron/engine/worker/protocol.js';
+
+describe('window hardening', () => {
+  it('creates windows isolated, sandboxed and without Node', () => {
+    const web = mainWindowOptions('/app/preload/index.cjs').webPreferences!;
+    expect(web.contextIsolation).toBe(true);
+    expect(web.sandbox).toBe(true);
+    expect(web.nodeIntegration).toBe(false);
+    expect(web.nodeIntegrationInWorker).toBe(false);
+    expect(web.nodeIntegrationInSubFrames).toBe(false);
+    expect(web.webSecurity).toBe(true);
+    expect(web.webviewTag).toBe(false);
+    expect(web.allowRunningInsecureContent).toBe(false);
+    expect(web.preload).toBe('/app/preload/index.cjs');
+  });
+
+  function fakeContents() {
+    const emitter = new EventEmitter();
+    let openHandler: ((d: { url: string }) => { action: string }) | null = null;
+    const contents = {
+      setWindowOpenHandler: (h: typeof openHandler) => (openHandler = h),
+      on: (event: string, listener: (...a: unknown[]) => void) => emitter.on(event, listener),
+    };
+    const fire = (event: string, url?: string) => {
+      const e = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      emitter.emit(event, e, url);
+      return e.defaultPrevented;
+    };
+    return { contents, fire, open: (url: string) => openHandler!({ url }) };
+  }
+
+  it('denies new windows, navigation away from the app and webviews', () => {
+    const f = fakeContents();
+    hardenWebContents(f.contents as never, undefined);
+    expect(f.open('https://example.com').action).toBe('deny');
+    expect(f.open('app://lab/index.html').action).toBe('deny');
+    expect(f.fire('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(f.fire('will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(f.fire('will-navigate', 'app://lab/index.html#runs')).toBe(false);
+    expect(f.fire('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(f.fire('will-attach-webview')).toBe(true);
+  });
+
+  it('accepts the dev server origin only when one is configured', () => {
+    expect(isAppUrl('http://localhost:5173/', undefined)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
+    expect(isAppUrl('app://other/index.html', undefined)).toBe(false);
+    expect(isAppUrl('not a url', undefined)).toBe(false);
+  });
+});
+
+describe('session rules', () => {
+  it('denies every permission and adds a strict CSP to every response', () => {
+    let request: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
+    let check: (() => boolean) | null = null;
+    let headers: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null = null;
+    hardenSession({
+      setPermissionRequestHandler: (h: never) => (request = h),
+      setPermissionCheckHandler: (h: never) => (check = h),
+      webRequest: { onHeadersReceived: ((h: never) => (headers = h)) as never },
+    } as never);
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read']) {
+      const cb = vi.fn();
+      request!(null, permission, cb);
+      expect(cb).toHaveBeenCalledWith(false);
+    }
+    expect(check!()).toBe(false);
+    let out: Record<string, string[]> = {};
+    headers!({ responseHeaders: { 'Content-Type': ['text/html'] } }, (r) => (out = r.responseHeaders));
+    expect(out['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
+    expect(out['Content-Type']).toEqual(['text/html']);
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
+    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+  });
+});
+
+describe('app:// protocol', () => {
+  it('maps app URLs to files inside the renderer folder only', () => {
+    const root = path.resolve('/srv/renderer');
+    expect(resolveAppFile('app://lab/', root)).toBe(path.join(root, 'index.html'));
+    expect(resolveAppFile('app://lab/assets/index.js', root)).toBe(path.join(root, 'assets', 'index.js'));
+    expect(resolveAppFile('app://lab/../secret', root)).toBe(path.join(root, 'secret')); // URL parsing normalises ..
+    // URL parsing resolves dot segments (also %2e%2e) before we see them; an encoded slash survives it.
+    expect(resolveAppFile('app://lab/%2e%2e/%2e%2e/etc/passwd', root)).toBe(path.join(root, 'etc', 'passwd'));
+    expect(resolveAppFile('app://lab/..%2F..%2Fetc%2Fpasswd', root)).toBeNull();
+    expect(resolveAppFile('app://lab/a%00b', root)).toBeNull();
+    expect(resolveAppFile('app://evil/index.html', root)).toBeNull();
+    expect(resolveAppFile('file:///etc/passwd', root)).toBeNull();
+  });
+});
+
+describe('IPC manager', () => {
+  function setup() {
+    const registered = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
+    const calls: string[] = [];
+    const handlers = Object.fromEntries(
+      INVOKE_CHANNELS.map((c) => [c, async (p: unknown) => (calls.push(c), { echoed: p })]),
+    ) as unknown as Handlers;
+    const check = senderCheck((url) => isAppUrl(url, undefined));
+    registerIpcHandlers({ handle: (ch: string, h: never) => registered.set(ch, h) } as never, handlers, check, () => {});
+    const top = { url: 'app://lab/index.html', parent: null };
+    return { registered, calls, top };
+  }
+
+  it('registers exactly the contract channels, prefixed', () => {
+    const { registered } = setup();
+    expect([...registered.keys()].sort()).toEqual(INVOKE_CHANNELS.map((c) => IPC_PREFIX + c).sort());
+  });
+
+  it('drops requests from unknown senders without calling the handler', async () => {
+    const { registered, calls, top } = setup();
+    const handle = registered.get('lab:runs.list')!;
+    for (const frame of [null, { url: 'https://evil.example/', parent: null }, { url: 'app://lab/index.html', parent: top }]) {
+      const reply = (await handle({ senderFrame: frame }, undefined)) as { ok: boolean; error: { code: string } };
+      expect(reply.ok).toBe(false);
+      expect(reply.error.code).toBe('FORBIDDEN');
+    }
+    expect(calls).toEqual([]);
+    expect(await handle({ senderFrame: top }, undefined)).toEqual({ ok: true, value: { echoed: undefined } });
+    expect(calls).toEqual(['runs.list']);
+  });
+
+  it('rejects payloads that fail the schema before any handler runs', async () => {
+    const { registered, calls, top } = setup();
+    const bad: [string, unknown][] = [
+      ['lab:runs.get', { runId: '../outside' }],
+      ['lab:runs.get', { runId: 'ok', extra: 1 }],
+      ['lab:runs.start', { config: {}, datasetId: 'd', backend: 'auto' }],
+      ['lab:runs.start', { config: null, datasetId: 'd', backend: 'gpu-please' }],
+      ['lab:dataset.loadFromPath', { path: 42 }],
+      ['lab:sample', { source: { kind: 'run', runId: 'r' }, count: 1e9, seed: 1 }],
+      ['lab:dataset.upload', { name: 'x.txt', base64: 'not base64!' }],
+      ['lab:app.info', { surprise: true }],
+    ];
+    for (const [channel, payload] of bad) {
+      const reply = (await registered.get(channel)!({ senderFrame: top }, payload)) as { ok: boolean; error: { code: string; message: string } };
+      expect(reply.ok, channel).toBe(false);
+      expect(reply.error.code).toBe('INVALID_PAYLOAD');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('broadcasts events to live windows only, on prefixed channels', () => {
+    const sent: [string, unknown][] = [];
+    const live = { isDestroyed: () => false, send: (c: string, p: unknown) => sent.push([c, p]) };
+    const dead = { isDestroyed: () => true, send: () => sent.push(['dead', null]) };
+    broadcaster(() => [live, dead] as never)('runs.changed', { runIds: ['a'] });
+    expect(sent).toEqual([['lab:runs.changed', { runIds: ['a'] }]]);
+  });
+});
+
+describe('menu', () => {
+  it('has File ▸ Open dataset… on Ctrl/Cmd+O', () => {
+    const open = vi.fn();
+    const file = menuTemplate('linux', { openDataset: open }).find((m) => m.label === 'File')!;
+    const item = (file.submenu as { label?: string; accelerator?: string; click?: () => void }[]).find((i) => i.label === 'Open dataset…')!;
+    expect(item.accelerator).toBe('CmdOrCtrl+O');
+    item.click!();
+    expect(open).toHaveBeenCalledOnce();
+  });
+});
+
+describe('utility-process launcher', () => {
+  let tmp: string | null = null;
+  afterEach(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    tmp = null;
+  });
+
+  function fakeFork() {
+    const child = Object.assign(new EventEmitter(), { posted: [] as unknown[], postMessage(m: unknown) { this.posted.push(m); }, kill: vi.fn() });
+    const fork = vi.fn(() => child);
+    return { child, fork };
+  }
+
+  it('starts the worker entry, forwards commands and relays events', async () => {
+    const { child, fork } = fakeFork();
+    const events: WorkerEvent[] = [];
+    const handle = utilityProcessLauncher(fork as never, '/app/out/main/trainWorker.js')(
+      { runDir: '/tmp/x', config: {} as never, dataset: { kind: 'builtin' }, backend: 'auto' },
+      (e) => events.push(e),
+    );
+    expect(fork.mock.calls[0][0]).toBe('/app/out/main/trainWorker.js');
+    expect(child.posted[0]).toMatchObject({ type: 'start', request: { runDir: '/tmp/x' } });
+    handle.pause();
+    handle.resume();
+    handle.stop();
+    expect(child.posted.slice(1)).toEqual([{ type: 'pause' }, { type: 'resume' }, { type: 'stop' }]);
+    const result = { status: 'stopped' } as never;
+    child.emit('message', { type: 'done', result });
+    child.emit('exit', 0);
+    await handle.done;
+    expect(events).toEqual([{ type: 'done', result }]);
+  });
+
+  it('a crash (exit without a final event) fails the run: event to the UI and run.json marked failed', async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-crash-'));
+    writeFileSync(
+      path.join(tmp, 'run.json'),
+      JSON.stringify({ format: 'makemore-lab-run', version: 1, id: 'r', status: 'running', error: null }),
+    );
+    const { child, fork } = fakeFork();
+    const events: WorkerEvent[] = [];
+    const handle = utilityProcessLauncher(fork as never, 'w.js')(
+      { runDir: tmp, config: {} as never, dataset: { kind: 'builtin' }, backend: 'auto' },
+      (e) => events.push(e),
+    );
+    child.emit('exit', 134);
+    await expect(handle.done).rejects.toThrow(/exited with code 134/);
+    expect(events).toEqual([{ type: 'failed', error: { code: 'CRASHED', message: expect.stringContaining('134') } }]);
+    const record = JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8'));
+    expect(record.status).toBe('failed');
+    expect(record.error.code).toBe('CRASHED');
+  });
+});
