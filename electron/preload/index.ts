@@ -4,7 +4,15 @@
  * Dropped files are resolved to their path here (webUtils.getPathForFile); main treats the path as untrusted.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNELS, INVOKE_CHANNELS, IPC_PREFIX, createLabApiClient, type LabTransport } from '../shared/contract.js';
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  IPC_PREFIX,
+  LabApiError,
+  createLabApiClient,
+  type LabApi,
+  type LabTransport,
+} from '../shared/contract.js';
 
 const invokeChannels = new Set<string>(INVOKE_CHANNELS);
 const eventChannels = new Set<string>(EVENT_CHANNELS);
@@ -32,4 +40,28 @@ const transport: LabTransport = {
   },
 };
 
-contextBridge.exposeInMainWorld('lab', createLabApiClient(transport));
+/**
+ * contextBridge copies a rejected Error with its message only, dropping `code` and `details.line`; a plain
+ * object crosses whole. So every method rejects with `{name: 'LabApiError', code, message, details}` instead.
+ */
+function withPlainErrors<T extends object>(api: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(api)) {
+    if (typeof value === 'function') {
+      out[key] = (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown)(...args);
+        if (!(result instanceof Promise)) return result; // subscriptions return their unsubscribe function
+        return result.catch((e: unknown) => {
+          if (e instanceof LabApiError) throw { name: e.name, code: e.code, message: e.message, details: e.details };
+          throw e;
+        });
+      };
+    } else if (value && typeof value === 'object') {
+      out[key] = withPlainErrors(value);
+    }
+  }
+  return out as T;
+}
+
+const lab: LabApi = withPlainErrors(createLabApiClient(transport));
+contextBridge.exposeInMainWorld('lab', lab);

@@ -189,7 +189,7 @@ describe('utility-process launcher', () => {
 
   function fakeFork() {
     const child = Object.assign(new EventEmitter(), { posted: [] as unknown[], postMessage(m: unknown) { this.posted.push(m); }, kill: vi.fn() });
-    const fork = vi.fn(() => child);
+    const fork = vi.fn((_modulePath: string, _args?: string[], _options?: unknown) => child);
     return { child, fork };
   }
 
