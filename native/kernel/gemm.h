@@ -24,12 +24,16 @@
 #define ADD wasm_f32x4_add
 #define BCAST(p) wasm_v128_load32_splat(p)
 
-static inline void tile4x8(int K, const float *a0, int sai, int sap, const float *B, int N, float *C, const float *bias) {
+/* `init` (null = start from 0) holds the starting values of the tile's rows, `is` floats apart: the bias
+   (is = 0, the same row for every output row) or Out itself (is = N) when adding a later block of K. */
+static inline void tile4x8(int K, const float *a0, int sai, int sap, const float *B, int N, float *C, const float *init, int is) {
   const float *a1 = a0 + sai, *a2 = a1 + sai, *a3 = a2 + sai;
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
-  if (bias) {
-    c00 = c10 = c20 = c30 = LD(bias);
-    c01 = c11 = c21 = c31 = LD(bias + 4);
+  if (init) {
+    c00 = LD(init), c01 = LD(init + 4);
+    c10 = LD(init + is), c11 = LD(init + is + 4);
+    c20 = LD(init + 2 * is), c21 = LD(init + 2 * is + 4);
+    c30 = LD(init + 3 * is), c31 = LD(init + 3 * is + 4);
   } else {
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
   }
@@ -60,11 +64,17 @@ static inline void tile4x8(int K, const float *a0, int sai, int sap, const float
   ST(C + 3 * N + 4, c31);
 }
 
-static inline void tile4x4(int K, const float *a0, int sai, int sap, const float *B, int N, float *C, const float *bias) {
+static inline void tile4x4(int K, const float *a0, int sai, int sap, const float *B, int N, float *C, const float *init, int is) {
   const float *a1 = a0 + sai, *a2 = a1 + sai, *a3 = a2 + sai;
   v128_t c0, c1, c2, c3;
-  if (bias) c0 = c1 = c2 = c3 = LD(bias);
-  else c0 = c1 = c2 = c3 = wasm_f32x4_splat(0.0f);
+  if (init) {
+    c0 = LD(init);
+    c1 = LD(init + is);
+    c2 = LD(init + 2 * is);
+    c3 = LD(init + 3 * is);
+  } else {
+    c0 = c1 = c2 = c3 = wasm_f32x4_splat(0.0f);
+  }
   for (int p = 0; p < K; p++) {
     v128_t b0 = LD(B + p * N);
     int o = p * sap;
@@ -79,11 +89,11 @@ static inline void tile4x4(int K, const float *a0, int sai, int sap, const float
   ST(C + 3 * N, c3);
 }
 
-static inline void tile1x8(int K, const float *a0, int sap, const float *B, int N, float *C, const float *bias) {
+static inline void tile1x8(int K, const float *a0, int sap, const float *B, int N, float *C, const float *init) {
   v128_t c0, c1;
-  if (bias) {
-    c0 = LD(bias);
-    c1 = LD(bias + 4);
+  if (init) {
+    c0 = LD(init);
+    c1 = LD(init + 4);
   } else {
     c0 = c1 = wasm_f32x4_splat(0.0f);
   }
@@ -97,10 +107,45 @@ static inline void tile1x8(int K, const float *a0, int sap, const float *B, int 
   ST(C + 4, c1);
 }
 
-static inline void tile1x4(int K, const float *a0, int sap, const float *B, int N, float *C, const float *bias) {
-  v128_t c0 = bias ? LD(bias) : wasm_f32x4_splat(0.0f);
+static inline void tile1x4(int K, const float *a0, int sap, const float *B, int N, float *C, const float *init) {
+  v128_t c0 = init ? LD(init) : wasm_f32x4_splat(0.0f);
   for (int p = 0; p < K; p++) c0 = ADD(c0, MUL(BCAST(a0 + p * sap), LD(B + p * N)));
   ST(C, c0);
+}
+
+/* Cache blocking for large products: K in slices of KB (each later slice adds onto Out), columns in panels
+   of NB, so the Bm panel being reused (KB×NB floats = 256 KiB) stays in L2. The presets' products fit
+   in one block, so for them this is the plain loop. */
+#define GEMM_KB 256
+#define GEMM_NB 256
+
+/* Out[:, j0..j1) for one slice of K (A and B already offset to the slice). With `accumulate` the slice adds
+   onto Out, else it starts from the bias (or 0). A panel whose width is not a multiple of 4 ends with a
+   tile overlapping its neighbour, which recomputes those columns from scratch: such a panel must be done
+   in a single slice (gemm ensures it). */
+static void gemm_block(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias,
+                       int j0, int j1, int accumulate) {
+  const int tail = (j1 - j0) & 3 ? j1 - 4 : -1;
+  const int is = accumulate ? N : 0;
+  int i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const float *a = A + i * sai;
+    float *c = C + i * N;
+    const float *init = accumulate ? c : bias;
+    int j = j0;
+    for (; j + 8 <= j1; j += 8) tile4x8(K, a, sai, sap, B + j, N, c + j, init ? init + j : 0, is);
+    if (j + 4 <= j1) tile4x4(K, a, sai, sap, B + j, N, c + j, init ? init + j : 0, is);
+    if (tail >= 0) tile4x4(K, a, sai, sap, B + tail, N, c + tail, init ? init + tail : 0, is);
+  }
+  for (; i < M; i++) {
+    const float *a = A + i * sai;
+    float *c = C + i * N;
+    const float *init = accumulate ? c : bias;
+    int j = j0;
+    for (; j + 8 <= j1; j += 8) tile1x8(K, a, sap, B + j, N, c + j, init ? init + j : 0);
+    if (j + 4 <= j1) tile1x4(K, a, sap, B + j, N, c + j, init ? init + j : 0);
+    if (tail >= 0) tile1x4(K, a, sap, B + tail, N, c + tail, init ? init + tail : 0);
+  }
 }
 
 static void gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
@@ -113,29 +158,18 @@ static void gemm(int M, int N, int K, const float *A, int sai, int sap, const fl
       }
     return;
   }
-  const int tail = N & 3 ? N - 4 : -1; /* start of the overlapping last tile, if any */
-  int i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const float *a = A + i * sai;
-    float *c = C + i * N;
-    int j = 0;
-    for (; j + 8 <= N; j += 8) tile4x8(K, a, sai, sap, B + j, N, c + j, bias ? bias + j : 0);
-    if (j + 4 <= N) {
-      tile4x4(K, a, sai, sap, B + j, N, c + j, bias ? bias + j : 0);
-      j += 4;
+  for (int j0 = 0; j0 < N; j0 += GEMM_NB) {
+    int j1 = j0 + GEMM_NB < N ? j0 + GEMM_NB : N;
+    if (N - j1 < 4) j1 = N; /* never leave a final panel narrower than one tile */
+    if ((j1 - j0) & 3) {
+      gemm_block(M, N, K, A, sai, sap, B, C, bias, j0, j1, 0); /* ragged (final) panel: one slice */
+    } else {
+      for (int p0 = 0; p0 < K; p0 += GEMM_KB) {
+        int kb = K - p0 < GEMM_KB ? K - p0 : GEMM_KB;
+        gemm_block(M, N, kb, A + p0 * sap, sai, sap, B + p0 * N, C, bias, j0, j1, p0 > 0);
+      }
     }
-    if (tail >= 0) tile4x4(K, a, sai, sap, B + tail, N, c + tail, bias ? bias + tail : 0);
-  }
-  for (; i < M; i++) {
-    const float *a = A + i * sai;
-    float *c = C + i * N;
-    int j = 0;
-    for (; j + 8 <= N; j += 8) tile1x8(K, a, sap, B + j, N, c + j, bias ? bias + j : 0);
-    if (j + 4 <= N) {
-      tile1x4(K, a, sap, B + j, N, c + j, bias ? bias + j : 0);
-      j += 4;
-    }
-    if (tail >= 0) tile1x4(K, a, sap, B + tail, N, c + tail, bias ? bias + tail : 0);
+    if (j1 == N) break;
   }
 }
 

@@ -208,6 +208,31 @@ describe('fused kernel vs tf.grads oracle', () => {
     backend.dispose();
   });
 
+  it('a wide network and a big batch (products split into cache blocks) still match the oracle', async () => {
+    // widths 300 and 261: column panels of 256 plus a remainder (ragged for 261); batch 300 > the K slice of 256
+    const shape: NetShape = {
+      hidden: [
+        { size: 300, bias: true, batchNorm: false, activation: 'tanh' },
+        { size: 261, bias: false, batchNorm: true, activation: 'relu' },
+      ],
+      output: { bias: true, batchNorm: false },
+      blockSize: 3,
+      embeddingSize: 5,
+      vocab: 27,
+    };
+    const config = configOf(shape);
+    const state = randomState(config, shape.vocab, 31);
+    const { x, y } = randomBatch(new Rng(32), 300, config.blockSize, shape.vocab);
+    const expected = oracle(state, x, y);
+    const backend = await createFusedBackend(state);
+    const loss = backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
+    expect(Math.abs(loss - expected.loss)).toBeLessThanOrEqual(2e-6 * expected.loss);
+    const grads = backend.gradients();
+    const scale = Math.max(...Object.values(expected.grads).map(maxAbs));
+    for (const [name, g] of Object.entries(grads)) expect(maxAbsDiff(g, expected.grads[name]), name).toBeLessThanOrEqual(GRAD_TOLERANCE * scale);
+    backend.dispose();
+  });
+
   it.each(shapes.slice(0, 8).map((s, i) => [i, s] as const))('network %i: inference logits and loss equal forwardTf(infer)', async (i, shape) => {
     const config = configOf(shape);
     const state = randomState(config, shape.vocab, 300 + i);
