@@ -16,6 +16,7 @@ describe('configIssues', () => {
     const issues = configIssues(config);
     expect(Object.keys(issues).sort()).toEqual(['model.hidden.0.size', 'train.batchSize', 'train.learningRate.initial', 'train.steps']);
     expect(issues['train.learningRate.initial']).toMatch(/> 0/);
+    expect(issues['train.batchSize']).toBe('enter a number');
   });
 });
 

@@ -14,7 +14,8 @@ export function configIssues(config: unknown): ConfigIssues {
   if (result.success) return issues;
   for (const issue of result.error.issues) {
     const path = issue.path.map(String).join('.');
-    issues[path] ??= issue.message;
+    // An emptied or non-numeric number field reaches the schema as NaN: say what to do, not zod's type jargon.
+    issues[path] ??= issue.code === 'invalid_type' ? 'enter a number' : issue.message;
   }
   return issues;
 }
