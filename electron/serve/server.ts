@@ -7,7 +7,7 @@
  * (see ./security.ts); WebSocket frames are limited in size; uploads go through the same dataset validator.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,16 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
+/** The lab's version from package.json (two folders up in the source tree); '0.0.0' if it cannot be read. */
+function packageVersion(): string {
+  try {
+    const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 export function defaultRendererDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
 }
@@ -97,7 +107,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
   const service = createLabService({
     mode: 'serve',
-    version: options.version ?? '0.0.0',
+    version: options.version ?? packageVersion(),
     dataDir,
     launch: startTrainingProcess,
     broadcast,

@@ -1,0 +1,180 @@
+/**
+ * End to end: `lab serve` + Debian's Chromium (playwright-core) driving the built renderer like a user.
+ * Run with `npm run e2e` (builds first, sets LAB_E2E=1). Needs out/renderer, /usr/bin/chromium and
+ * ../shared/data/names.txt; skips cleanly when any is missing. Saves a screenshot of each main view to
+ * docs/screenshots/.
+ *
+ *  1. names.txt through the file input → 32,033 words, 182,625 training examples; a bad file shows its error.
+ *  2. zero-init for 3,000 steps → the inspector's parameter table marks b2 as the only changed parameter
+ *     and the diagnosis names it.
+ *  3. bn3-fold briefly → fold wizard (plan, compare with max |Δlogit| ≤ 1e-4) → export → the exported files
+ *     reload with logits equal to the trained run's.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../electron/serve/index.js';
+import { createBackend } from '../../electron/engine/compute/select.js';
+import { importLayersModel } from '../../electron/engine/io/layers.js';
+import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
+import { decodeOnnxModel } from '../../electron/engine/io/onnx.js';
+import { randomContexts } from '../../electron/engine/io/verify.js';
+import { openRun } from '../../electron/engine/run/openRun.js';
+import type { ModelState } from '../../electron/engine/model/params.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const NAMES = path.resolve(repo, '../shared/data/names.txt');
+const RENDERER = path.join(repo, 'out/renderer');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(repo, 'docs/screenshots');
+const ready = !!process.env.LAB_E2E && existsSync(NAMES) && existsSync(path.join(RENDERER, 'index.html')) && existsSync(CHROMIUM);
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+const pageErrors: string[] = [];
+
+const byTestId = (id: string) => page.getByTestId(id);
+
+async function tab(id: string): Promise<void> {
+  await byTestId(`tab-${id}`).click();
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Selects a preset, sets its steps, starts it on the Train view and waits for it to complete. */
+async function trainPreset(presetId: string, steps: number, screenshot?: string): Promise<string> {
+  await tab('presets');
+  await byTestId(`preset-use-${presetId}`).click();
+  await byTestId('field-train-steps').fill(String(steps));
+  await byTestId('field-train-inspectEvery').fill('500');
+  await byTestId('field-train-evalEvery').fill('1000');
+  if (screenshot === 'presets') await shot('presets');
+  await tab('train');
+  await byTestId('train-start').click();
+  await expect.poll(async () => (await byTestId('train-status').textContent())?.trim(), { timeout: 240_000, interval: 250 }).toBe('completed');
+  return (await byTestId('train-run-id').textContent())!.trim();
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function logits(state: ModelState, x: Int32Array, n: number): Promise<Float32Array> {
+  const backend = await createBackend(state, 'cpu');
+  try {
+    return backend.logits(x, n).slice();
+  } finally {
+    backend.dispose();
+  }
+}
+
+describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-'));
+    server = await startServer({ port: 0, dataDir, rendererDir: RENDERER, log: () => {} });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+    await byTestId('app-mode').waitFor({ timeout: 20_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loads names.txt through the file input: 32,033 words and 182,625 training examples', async () => {
+    expect(await byTestId('app-mode').textContent()).toContain('served');
+    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
+    expect((await byTestId('dataset-train-examples').textContent())?.trim()).toBe('182,625');
+    expect((await byTestId('dataset-val-examples').textContent())?.trim()).toBe('22,655');
+    expect((await byTestId('dataset-test-examples').textContent())?.trim()).toBe('22,866');
+    expect((await byTestId('dataset-vocab').textContent())?.replace(/\s+/g, '')).toBe('.abcdefghijklmnopqrstuvwxyz');
+    await shot('dataset');
+  });
+
+  it('shows a bad dataset\'s error in place, with its line', async () => {
+    await byTestId('dataset-file-input').setInputFiles({ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('emma\nolivia\nmr.smith\n') });
+    await expect.poll(async () => (await byTestId('dataset-error').textContent()) ?? '', { timeout: 15_000 }).toMatch(/line 3/);
+    await shot('dataset-error');
+    // The good dataset is loaded again for the runs below.
+    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
+  });
+
+  it('exercise 1: zero-init for 3,000 steps — the inspector names b2 as the only changed parameter', async () => {
+    await trainPreset('zero-init', 3000, 'presets');
+    await shot('train');
+    await tab('inspect');
+    await expect.poll(async () => byTestId('inspect-param-row-b2').getAttribute('data-changed'), { timeout: 30_000 }).toBe('true');
+    for (const name of ['C', 'W1', 'b1', 'W2']) {
+      expect(await byTestId(`inspect-param-row-${name}`).getAttribute('data-changed')).toBe('false');
+    }
+    await expect.poll(async () => (await byTestId('inspect-diagnosis').textContent()) ?? '', { timeout: 30_000 }).toMatch(/b2/);
+    const diagnosis = (await byTestId('inspect-diagnosis').textContent()) ?? '';
+    expect(diagnosis).toMatch(/only b2/i);
+    await shot('inspect');
+  });
+
+  it('exercise 2: bn3-fold briefly, fold, compare, export — exported files reload with equal logits', async () => {
+    const runId = await trainPreset('bn3-fold', 1000);
+    await tab('fold');
+    await byTestId('fold-run-select').selectOption(runId);
+    await byTestId('fold-next-plan').click();
+    await expect.poll(async () => (await byTestId('fold-plan').textContent()) ?? '', { timeout: 30_000 }).toMatch(/W3/);
+    await byTestId('fold-next-compare').click();
+    await expect.poll(async () => byTestId('fold-comparison').isVisible(), { timeout: 60_000 }).toBe(true);
+    const shownDiff = Number((await byTestId('fold-max-diff').textContent())?.trim());
+    expect(shownDiff).toBeLessThanOrEqual(1e-4);
+    await shot('fold');
+    await byTestId('fold-next-export').click();
+    await byTestId('fold-export').click();
+    await expect.poll(async () => (await byTestId('export-files').textContent()) ?? '', { timeout: 60_000 }).toMatch(/model\.json/);
+    await shot('fold-export');
+
+    // What the user got on disk: every format reloads and gives the trained (unfolded) run's logits.
+    const folder = path.join(dataDir, 'exports', `${runId}-folded`);
+    const run = await openRun(path.join(dataDir, 'runs', runId));
+    const x = randomContexts(run.state.vocabSize, run.state.config.blockSize, 512);
+    const reference = await logits(run.state, x, 512);
+    const layers = await importLayersModel(folder);
+    const safetensors = decodeModelSafetensors(new Uint8Array(readFileSync(path.join(folder, 'model.safetensors'))), 'model.safetensors');
+    const onnx = decodeOnnxModel(new Uint8Array(readFileSync(path.join(folder, 'model.onnx'))), 'model.onnx');
+    for (const state of [layers.state, safetensors.state, onnx.state]) {
+      expect(state.config.hidden.every((h) => !h.batchNorm)).toBe(true);
+      expect(maxAbsDiff(reference, await logits(state, x, 512))).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('samples names from the folded model and lists the runs', async () => {
+    await tab('sample');
+    const bnRun = (await page.locator('[data-testid="sample-run-select"] option').allTextContents()).find((t) => /bn3-fold/.test(t));
+    expect(bnRun).toBeDefined();
+    const value = await page.locator('[data-testid="sample-run-select"] option', { hasText: bnRun! }).getAttribute('value');
+    await byTestId('sample-run-select').selectOption(value!);
+    await byTestId('sample-folded').check();
+    await byTestId('sample-count').fill('10');
+    await byTestId('sample-generate').click();
+    await expect.poll(async () => ((await byTestId('sample-output').textContent()) ?? '').trim().length, { timeout: 30_000 }).toBeGreaterThan(0);
+    await shot('sample');
+    await tab('runs');
+    await expect.poll(async () => page.locator('[data-testid^="run-row-"]').count(), { timeout: 15_000 }).toBe(2);
+    await shot('runs');
+    expect(pageErrors).toEqual([]);
+  });
+});
