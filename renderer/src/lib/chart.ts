@@ -98,4 +98,18 @@ export function download(filename: string, data: string | Blob): void {
   if (typeof data !== 'string') setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** The chart as a PNG data URL on the panel colour (a bare canvas is transparent: unreadable outside the app's theme). */
+export function chartPng(chart: Chart): string {
+  const src = chart.canvas;
+  const out = document.createElement('canvas');
+  out.width = src.width;
+  out.height = src.height;
+  const ctx = out.getContext('2d');
+  if (!ctx) return chart.toBase64Image('image/png');
+  ctx.fillStyle = cssVar('--panel', '#ffffff');
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.drawImage(src, 0, 0);
+  return out.toDataURL('image/png');
+}
+
 export { Chart };
