@@ -20,7 +20,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const rendererDir = path.join(here, '../renderer');
 const preloadPath = path.join(here, '../preload/index.cjs');
-const workerPath = path.join(here, 'trainWorker.js');
+// The worker is unpacked from the asar (electron-builder.yml) so the training process runs from a real file.
+const workerPath = path.join(here, 'trainWorker.js').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
 
 let mainWindow: BrowserWindow | null = null;
 let service: LabService | null = null;

@@ -115,3 +115,19 @@ describe('request schemas', () => {
     expect(validateRequest('runs.delete', { runId: '20250101T000000Z-zero-init-ab12' }).ok).toBe(true);
   });
 });
+
+describe('electron/shared stays browser-safe', () => {
+  it('imports no Node or Electron module (the renderer and the preload bundle it)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../electron/shared/', import.meta.url);
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(name, dir), 'utf8');
+      const imports = [...text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      for (const spec of imports) {
+        expect(spec.startsWith('node:') || spec === 'electron' || /^(fs|path|os|crypto|child_process|ws)$/.test(spec), `${name} imports ${spec}`).toBe(false);
+        // Value imports from the engine would drag Node code into the renderer; types are erased.
+        if (spec.startsWith('../engine/')) expect(text, `${name} must import ${spec} as a type`).toMatch(new RegExp(`import type [^;]*['"]${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`));
+      }
+    }
+  });
+});
