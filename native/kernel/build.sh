@@ -5,7 +5,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-out="$root/resources/kernel/mlp.wasm"
+# OUT overrides the destination (the up-to-date test builds into a temporary folder and compares).
+out="${OUT:-$root/resources/kernel/mlp.wasm}"
 mkdir -p "$(dirname "$out")"
 "${CLANG:-clang}" --target=wasm32 -O3 -msimd128 -mbulk-memory \
   -nostdlib -Wall -Wextra -Werror \
