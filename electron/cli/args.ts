@@ -20,10 +20,13 @@ export function defineCommand<const O extends NonNullable<ParseArgsConfig['optio
   return spec;
 }
 
-export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(spec: CommandSpec<O>, argv: string[]) {
+type HelpOption = { help: { type: 'boolean'; short: 'h' } };
+type ParsedCommand<O> = { values: { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string } & { help?: boolean } };
+
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(spec: CommandSpec<O>, argv: string[]): ParsedCommand<O> {
   try {
-    const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as const;
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    const options: O & HelpOption = { ...spec.options, help: { type: 'boolean', short: 'h' } };
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as ParsedCommand<O>;
   } catch (e) {
     throw new LabError('ARGUMENT', `${spec.name}: ${(e as Error).message.split('\n')[0]} (see 'lab ${spec.name} --help')`);
   }

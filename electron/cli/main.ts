@@ -10,6 +10,7 @@ import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/evaluate.js';
 import { foldCommand } from './commands/fold.js';
 import { sampleCommand } from './commands/sample.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
 // The CLI reports the backend it uses and why others were skipped; tf.js's own "install tfjs-node" banner
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   fold: { run: foldCommand, summary: "fold a run's BatchNorms into its Linears and verify the logits" },
   eval: { run: evalCommand, summary: "evaluate a run's model on train/val/test" },
   sample: { run: sampleCommand, summary: "generate words from a run's model" },
+  serve: { run: serveCommand, summary: 'serve the lab UI to a browser (loopback, token-protected)' },
   bench: { run: benchCommand, summary: 'measure training, inspection, evaluation and folding speed' },
 };
 
