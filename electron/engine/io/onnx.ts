@@ -7,8 +7,8 @@
  *   → Tanh/Relu → … → logits float [N, vocab].
  * Input dtype: int64, the convention of PyTorch exports and of `np.int64` token arrays; Gather takes it directly,
  * so no Cast node. BatchNormalization appears only for blocks that still have BN: a folded model has none.
- * The lab metadata (vocab, config, folded) travels in `metadata_props` under the key `makemore-lab`-prefixed
- * names, which is what lets `decodeOnnxModel` rebuild the ModelState from the initialisers.
+ * The lab metadata (vocab, config, folded) travels in `metadata_props` under keys `makemore-lab.*`, which is
+ * what lets `decodeOnnxModel` rebuild the ModelState from the initialisers.
  */
 import { LabError } from '../errors.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../model/params.js';
