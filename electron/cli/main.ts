@@ -8,6 +8,7 @@ import { isLabError } from '../engine/errors.js';
 import { presetsCommand } from './commands/presets.js';
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/evaluate.js';
+import { exportCommand } from './commands/export.js';
 import { foldCommand } from './commands/fold.js';
 import { sampleCommand } from './commands/sample.js';
 import { serveCommand } from './commands/serve.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   presets: { run: presetsCommand, summary: 'list the experiment presets' },
   train: { run: trainCommand, summary: 'train a preset and save the run' },
   fold: { run: foldCommand, summary: "fold a run's BatchNorms into its Linears and verify the logits" },
+  export: { run: exportCommand, summary: "export a run's model (TF.js, ONNX, safetensors) with a model card" },
   eval: { run: evalCommand, summary: "evaluate a run's model on train/val/test" },
   sample: { run: sampleCommand, summary: "generate words from a run's model" },
   serve: { run: serveCommand, summary: 'serve the lab UI to a browser (loopback, token-protected)' },

@@ -136,7 +136,7 @@ describe('runs through training processes', () => {
 
     const exported = await service.handlers['fold.export']({ runId: started.id });
     expect(exported!.folder.startsWith(path.join(tmp, 'data', 'exports'))).toBe(true);
-    expect(exported!.files.map((f) => f.name).sort()).toEqual(['lab-model.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin']);
+    expect(exported!.files.map((f) => f.name).sort()).toEqual(['README.md', 'lab-model.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin']);
     for (const f of exported!.files) expect(f.bytes).toBeGreaterThan(0);
 
     // The exported files reload (Layers folder and safetensors) and give the unfolded model's logits.

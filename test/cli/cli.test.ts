@@ -95,6 +95,29 @@ describe('lab CLI', () => {
     expect(existsSync(path.join(f.out, 'checkpoint.safetensors'))).toBe(true);
   });
 
+  it('exports the folded model in every format, verified, and reads each back with eval/sample --model', () => {
+    const out = path.join(dir, 'export');
+    const r = lab('export', '--run', bnRun, '--fold', '--format', 'all', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const e = lastJson(r.stdout);
+    expect(e.folded).toBe(true);
+    expect(e.files.map((f: any) => path.basename(f.path)).sort()).toEqual(['README.md', 'lab-model.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin']);
+    for (const f of e.files) expect(f.bytes).toBeGreaterThan(0);
+    for (const format of ['tfjs', 'onnx', 'safetensors']) expect(e.verification.formats[format].maxAbsLogitDiff).toBeLessThanOrEqual(1e-5);
+    expect(readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('Folded: every BatchNorm was folded');
+
+    const runEval = lastJson(lab('eval', '--run', bnRun, '--json').stdout);
+    const cmp = lab('eval', '--model', path.join(out, 'model.onnx'), '--data', words, '--compare', path.join(out, 'model.json'), '--json');
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const c = lastJson(cmp.stdout);
+    for (const s of ['train', 'val', 'test']) {
+      expect(c.maxAbsLogitDiff[s]).toBe(0); // the same weights read by two different readers
+      expect(Math.abs(c.loss.before[s] - runEval.loss[s])).toBeLessThanOrEqual(1e-5); // folded ≡ unfolded
+    }
+    const sampled = lastJson(lab('sample', '--model', path.join(out, 'model.safetensors'), '--count', '3', '--json').stdout);
+    expect(sampled.words).toHaveLength(3);
+  });
+
   it('refuses bad arguments and bad files with one line and exit code 2, writing nothing', () => {
     const out = path.join(dir, 'never');
     const cases = [
@@ -106,6 +129,9 @@ describe('lab CLI', () => {
       lab('train', '--preset', 'zero-init', '--backend', 'quantum', '--out', out),
       lab('fold', '--run', zeroRun),
       lab('eval', '--run', path.join(dir, 'no-such-run')),
+      lab('export', '--run', zeroRun, '--format', 'pdf', '--out', out),
+      lab('export', '--run', zeroRun, '--fold', '--format', 'all', '--out', out),
+      lab('eval', '--model', path.join(dir, 'words.txt')),
       lab('frobnicate'),
     ];
     for (const r of cases) {
@@ -118,7 +144,7 @@ describe('lab CLI', () => {
   });
 
   it('prints help for every command', () => {
-    for (const c of ['presets', 'train', 'fold', 'eval', 'sample']) {
+    for (const c of ['presets', 'train', 'fold', 'eval', 'sample', 'export', 'bench', 'serve']) {
       const r = lab(c, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: npm run -s lab -- ${c}`);

@@ -1,27 +1,79 @@
 import path from 'node:path';
 import { createBackend } from '../../engine/compute/select.js';
-import { evaluateSplits } from '../../engine/train/trainer.js';
+import type { BackendChoice } from '../../engine/compute/types.js';
+import { builtInWords, prepareDataset, readWordsFile, type PreparedDataset } from '../../engine/data/index.js';
+import { LabError } from '../../engine/errors.js';
+import { compareModels } from '../../engine/fold/compare.js';
+import { importModel } from '../../engine/io/exportModel.js';
+import type { ModelState } from '../../engine/model/params.js';
 import { loadRunDataset, openRun } from '../../engine/run/openRun.js';
-import { backendOption, defineCommand, helpText, parseCommandArgs, printJson, requireOption } from '../args.js';
+import { evaluateSplits } from '../../engine/train/trainer.js';
+import { backendOption, defineCommand, helpText, parseCommandArgs, printJson } from '../args.js';
 
 const spec = defineCommand({
   name: 'eval',
-  summary: "Evaluates a saved run's model on the train, val and test splits of its dataset (BatchNorm in inference mode).",
-  usage: 'eval --run DIR [--backend B] [--json]',
-  help: ['--run DIR           a run folder written by `lab train`', '--backend B         compute backend (default auto)', '--json              last line of stdout is one JSON object'],
-  options: { run: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+  summary:
+    "Evaluates a model on the train, val and test splits (BatchNorm in inference mode): a run's checkpoint on its own dataset, or an exported/imported model (TF.js folder, .onnx, .safetensors) on a words file; optionally compares it with another model.",
+  usage: 'eval (--run DIR | --model PATH [--data FILE]) [--compare PATH] [--backend B] [--json]',
+  help: [
+    '--run DIR           a run folder written by `lab train` (evaluated on the dataset it was trained on)',
+    '--model PATH        an exported model: a folder, model.json, .onnx or .safetensors',
+    '--data FILE         words file for --model (default: built-in names)',
+    '--compare PATH      a second model: report max |Δlogit| per split and both losses',
+    '--backend B         compute backend (default auto)',
+    '--json              last line of stdout is one JSON object',
+  ],
+  options: {
+    run: { type: 'string' },
+    model: { type: 'string' },
+    data: { type: 'string' },
+    compare: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  },
 });
+
+async function modelAndData(values: { run?: string; model?: string; data?: string }): Promise<{ state: ModelState; vocab: string[]; dataset: PreparedDataset; source: string }> {
+  if (values.run && values.model) throw new LabError('ARGUMENT', 'eval: give either --run or --model, not both');
+  if (values.run) {
+    const run = await openRun(path.resolve(values.run));
+    return { state: run.state, vocab: run.vocab, dataset: await loadRunDataset(run.record), source: run.dir };
+  }
+  if (!values.model) throw new LabError('ARGUMENT', "eval: --run or --model is required (see 'lab eval --help')");
+  const model = await importModel(values.model);
+  const words = values.data ? await readWordsFile(path.resolve(values.data)) : builtInWords();
+  const dataset = prepareDataset(words, model.state.config.blockSize);
+  if (dataset.vocab.join('') !== model.vocab.join('')) {
+    throw new LabError('ARGUMENT', `eval: the dataset's vocabulary (${dataset.vocab.length} tokens) differs from the model's (${model.vocab.length})`);
+  }
+  return { state: model.state, vocab: model.vocab, dataset, source: model.source };
+}
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(spec, argv);
   if (values.help) return void console.log(helpText(spec));
-  const run = await openRun(path.resolve(requireOption('eval', 'run', values.run)));
-  const dataset = await loadRunDataset(run.record);
-  const backend = await createBackend(run.state, backendOption('eval', values.backend));
+  const choice: BackendChoice = backendOption('eval', values.backend);
+  const { state, vocab, dataset, source } = await modelAndData(values);
+  const other = values.compare ? await importModel(values.compare) : null;
+  if (other && other.vocab.join('') !== vocab.join('')) throw new LabError('ARGUMENT', 'eval: --compare model has a different vocabulary');
+  const backend = await createBackend(state, choice);
   try {
-    const loss = evaluateSplits(backend, dataset);
     const examples = { train: dataset.train.n, val: dataset.val.n, test: dataset.test.n };
-    if (values.json) printJson({ run: run.dir, preset: run.record.preset, backend: backend.report.id, examples, loss });
+    if (other) {
+      const otherBackend = await createBackend(other.state, choice);
+      try {
+        const c = compareModels(backend, otherBackend, { train: dataset.train, val: dataset.val, test: dataset.test });
+        if (values.json) return printJson({ model: source, compare: other.source, backend: backend.report.id, examples, ...c });
+        for (const s of ['train', 'val', 'test'] as const) {
+          console.log(`${s.padEnd(5)} loss ${c.loss.before[s]?.toFixed(6)} vs ${c.loss.after[s]?.toFixed(6)}  max |Δlogit| ${c.maxAbsLogitDiff[s].toExponential(2)}`);
+        }
+        return;
+      } finally {
+        otherBackend.dispose();
+      }
+    }
+    const loss = evaluateSplits(backend, dataset);
+    if (values.json) printJson({ model: source, backend: backend.report.id, examples, loss });
     else for (const s of ['train', 'val', 'test'] as const) console.log(`${s.padEnd(5)} ${loss[s].toFixed(4)}  (${examples[s]} examples)`);
   } finally {
     backend.dispose();

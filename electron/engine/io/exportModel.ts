@@ -190,7 +190,15 @@ export interface ImportedModel {
   source: string;
 }
 
+/** Largest model file the lab reads (the lecture's models are well under 1 MB); refused before reading. */
+export const MAX_MODEL_FILE_BYTES = 512 * 1024 * 1024;
+
 async function readBytes(file: string): Promise<Uint8Array> {
+  const info = await statOrNull(file);
+  if (info && !info.isFile()) throw new LabError('MODEL_FILE', `${file}: not a regular file`, { file });
+  if (info && info.size > MAX_MODEL_FILE_BYTES) {
+    throw new LabError('MODEL_FILE', `${file}: ${info.size} bytes is more than a model file may hold (${MAX_MODEL_FILE_BYTES})`, { file });
+  }
   try {
     const b = await fs.readFile(file);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
