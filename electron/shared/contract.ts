@@ -27,6 +27,7 @@ import type { ExperimentConfig } from '../engine/model/config.js';
 import type { PresetReference } from '../engine/model/presets.js';
 import type { InspectionSnapshot } from '../engine/inspect/snapshot.js';
 import type { Diagnosis } from '../engine/inspect/diagnosis.js';
+import type { DatasetSummary as EngineDatasetSummary } from '../engine/data/summary.js';
 import type { FoldStep } from '../engine/fold/fold.js';
 import type { ModelComparison } from '../engine/fold/compare.js';
 import type {
@@ -83,27 +84,7 @@ export interface ApiErrorInfo {
  * (wordCount, words/examples per split, vocab, vocabSize, lengthHistogram, min/max/meanLength,
  * characterFrequencies) plus where the file came from.
  */
-export interface DatasetSummary {
-  // ── the engine's summarizeDataset() fields (copied, not imported: the engine's data module reads files with
-  //    Node APIs the renderer's type-check must not see; electron/app checks the two stay assignable) ──
-  sourceName: string;
-  wordCount: number;
-  /** vocab[0] === '.' (start/end), then the data's characters by code point. */
-  vocab: string[];
-  vocabSize: number;
-  /** Block size the example counts were computed for (counts do not depend on it). */
-  blockSize: number;
-  /** Words per split (Python-identical shuffle with seed 42, 80/10/10). */
-  words: Record<SplitName, number>;
-  /** Examples per split: sum over the split's words of (length + 1). */
-  examples: Record<SplitName, number>;
-  /** lengthHistogram[L] = number of words with L characters (code points), for L = 0..maxLength. */
-  lengthHistogram: number[];
-  minLength: number;
-  maxLength: number;
-  meanLength: number;
-  /** How often each character occurs over all words, in vocabulary order (the '.' token is left out). */
-  characterFrequencies: { char: string; count: number }[];
+export interface DatasetSummary extends EngineDatasetSummary {
   // ── where it came from ──
   /** Handle to pass to `runs.start`; valid for the lifetime of the back end. */
   id: string;

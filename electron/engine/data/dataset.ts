@@ -10,6 +10,10 @@
  * so the lab's losses are directly comparable with the lectures' numbers.
  */
 import { LabError } from '../errors.js';
+import type { SplitName } from '../train/types.js';
+import type { DatasetSummary } from './summary.js';
+
+export type { DatasetSummary, SplitName };
 import { MT19937 } from './mt19937.js';
 import { END_TOKEN, MAX_WORD_LENGTH, type WordsSource } from './words.js';
 
@@ -41,27 +45,7 @@ export interface PreparedDataset {
   test: SplitExamples;
 }
 
-export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
-
-/** What the app's dataset view shows. Plain JSON: safe to send over IPC. */
-export interface DatasetSummary {
-  sourceName: string;
-  wordCount: number;
-  /** Same as PreparedDataset.vocab (vocab[0] === '.'). */
-  vocab: string[];
-  vocabSize: number;
-  blockSize: number;
-  words: Record<SplitName, number>;
-  examples: Record<SplitName, number>;
-  /** lengthHistogram[L] = number of words with L characters (code points), for L = 0..maxLength. */
-  lengthHistogram: number[];
-  minLength: number;
-  maxLength: number;
-  meanLength: number;
-  /** How often each character occurs over all words, in vocabulary order (the '.' token is left out). */
-  characterFrequencies: { char: string; count: number }[];
-}
 
 /** Builds the vocabulary, the Python-identical split and the examples for a context of `blockSize` tokens. */
 export function prepareDataset(src: WordsSource, blockSize: number): PreparedDataset {
