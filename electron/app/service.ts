@@ -1,11 +1,16 @@
 /**
  * The lab's back end as one table of handlers, one per invoke channel of the contract. Electron main and
  * `serve` both build it and differ only in the host they pass: how training processes start, how events reach
- * the UI, and whether native dialogs exist.
+ * the UI, how model jobs run, and whether native dialogs exist.
+ *
+ * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling) each run in a
+ * process of their own, so Electron's main process — which also serves the window — never freezes.
  */
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
+import type { SampleModel } from '../engine/worker/jobProtocol.js';
+import type { ModelJobRunner } from '../engine/worker/jobClient.js';
 import type {
   BackendOption,
   EventChannels,
@@ -13,9 +18,9 @@ import type {
   InvokeChannel,
   RequestOf,
   ResponseOf,
+  SampleSource,
 } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
-import { ALL_FORMATS, exportRun, foldCompare, foldPlan, sampleFrom } from './models.js';
 import { PresetStore } from './presetStore.js';
 import { RunManager, type TrainingLauncher } from './runManager.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
@@ -33,6 +38,8 @@ export interface ServiceHost {
   /** Per-user data folder: runs/, presets.json, uploads/, exports/ live under it. */
   dataDir: string;
   launch: TrainingLauncher;
+  /** Runs a model job in a separate process (utilityProcess.fork in Electron, child_process.fork under serve). */
+  runJob: ModelJobRunner;
   broadcast<C extends EventChannel>(channel: C, payload: EventChannels[C]): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
@@ -100,8 +107,8 @@ export function createLabService(host: ServiceHost): LabService {
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.delete': ({ runId }) => runs.delete(runId),
     'inspect.diagnose': ({ runId, step }) => runs.diagnose(runId, step),
-    'fold.preview': ({ runId }) => foldPlan(runId, runs.dir(runId)),
-    'fold.compare': ({ runId }) => foldCompare(runId, runs.dir(runId)),
+    'fold.preview': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
+    'fold.compare': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),
     'fold.export': async ({ runId, fold, folder, formats }) => {
       let parent: string | null;
       if (host.mode === 'serve') {
@@ -112,11 +119,13 @@ export function createLabService(host: ServiceHost): LabService {
         parent = folder ?? (await needDialogs().chooseFolder());
       }
       if (parent === null) return null;
-      return exportRun(runs.dir(runId), parent, { fold: fold ?? true, formats: formats ?? ALL_FORMATS });
+      return host.runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
     },
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
-    sample: async ({ source, count, seed }) => ({ words: await sampleFrom(source, (id) => runs.dir(id), count, seed) }),
+    sample: ({ source, count, seed }) => host.runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };
+  const sampleModel = (source: SampleSource): SampleModel =>
+    source.kind === 'run' ? { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false } : { kind: 'file', path: source.path };
 
   return { handlers, runs, datasets, shutdown: () => runs.shutdown() };
 }

@@ -1,6 +1,6 @@
 /**
- * Electron main: thin on purpose — window, menu, dialogs, run storage location and IPC. It never trains: each
- * run is a separate utility process. Start-up reads as a table of contents: one setup step per concern.
+ * Electron main: thin on purpose — window, menu, dialogs, run storage location and IPC. It never trains and never
+ * does model work: each training run and each model job (fold, export, sampling) is a separate utility process. Start-up reads as a table of contents: one setup step per concern.
  */
 import { BrowserWindow, Menu, app, dialog, ipcMain, net, protocol, session, utilityProcess } from 'electron';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { nativeDialogs } from './dialogs.js';
 import { broadcaster, registerIpcHandlers, senderCheck } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { hardenSession } from './security.js';
+import { utilityProcessJobRunner } from './jobProcess.js';
 import { utilityProcessLauncher } from './trainingProcess.js';
 import { APP_ORIGIN, hardenWebContents, isAppUrl, mainWindowOptions } from './window.js';
 
@@ -20,8 +21,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const rendererDir = path.join(here, '../renderer');
 const preloadPath = path.join(here, '../preload/index.cjs');
-// The worker is unpacked from the asar (electron-builder.yml) so the training process runs from a real file.
-const workerPath = path.join(here, 'trainWorker.js').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+// Worker entries are unpacked from the asar (electron-builder.yml) so their processes run from real files.
+const unpacked = (file: string) => path.join(here, file).replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+const trainWorkerPath = unpacked('trainWorker.js');
+const jobWorkerPath = unpacked('jobWorker.js');
 
 let mainWindow: BrowserWindow | null = null;
 let service: LabService | null = null;
@@ -50,7 +53,8 @@ function setupService(): void {
     mode: 'electron',
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
-    launch: utilityProcessLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), workerPath),
+    launch: utilityProcessLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), trainWorkerPath),
+    runJob: utilityProcessJobRunner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), jobWorkerPath),
     broadcast: broadcaster(() => BrowserWindow.getAllWindows().map((w) => w.webContents)),
     dialogs: nativeDialogs(dialog, () => mainWindow),
   });

@@ -1,7 +1,8 @@
 /**
  * The Electron glue, tested with injected fakes of Electron's objects (the Electron binary cannot run here):
  * window hardening, session rules, the app:// file mapping, the IPC manager's sender check and payload
- * validation, and the utility-process launcher's crash handling.
+ * validation, the utility-process launcher's crash handling, and model jobs on utility processes (answer,
+ * LabError, crash, timeout).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
@@ -12,7 +13,10 @@ import { resolveAppFile } from '../../electron/main/appProtocol.js';
 import { registerIpcHandlers, senderCheck, broadcaster } from '../../electron/main/ipc.js';
 import { menuTemplate } from '../../electron/main/menu.js';
 import { CONTENT_SECURITY_POLICY, hardenSession } from '../../electron/main/security.js';
+import { utilityProcessJobRunner } from '../../electron/main/jobProcess.js';
 import { utilityProcessLauncher } from '../../electron/main/trainingProcess.js';
+import { LabError } from '../../electron/engine/errors.js';
+import type { JobRequest } from '../../electron/engine/worker/jobProtocol.js';
 import { hardenWebContents, isAppUrl, mainWindowOptions } from '../../electron/main/window.js';
 import type { Handlers } from '../../electron/app/service.js';
 import { INVOKE_CHANNELS, IPC_PREFIX } from '../../electron/shared/contract.js';
@@ -231,5 +235,79 @@ describe('utility-process launcher', () => {
     const record = JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8'));
     expect(record.status).toBe('failed');
     expect(record.error.code).toBe('CRASHED');
+  });
+});
+
+describe('model jobs on utility processes', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** Each fork gets a fresh fake child: one process per job. */
+  function fakeForks() {
+    const children: (EventEmitter & { posted: unknown[]; postMessage(m: unknown): void; kill: ReturnType<typeof vi.fn> })[] = [];
+    const fork = vi.fn((_modulePath: string, _args?: string[], _options?: unknown) => {
+      const child = Object.assign(new EventEmitter(), { posted: [] as unknown[], postMessage(m: unknown) { this.posted.push(m); }, kill: vi.fn() });
+      children.push(child);
+      return child;
+    });
+    return { children, fork };
+  }
+
+  it('forks the job worker once per job, posts {id, job} and resolves with the matching answer', async () => {
+    const { children, fork } = fakeForks();
+    const run = utilityProcessJobRunner(fork as never, '/app/out/main/jobWorker.js');
+    const pending = run({ kind: 'sample', model: { kind: 'run', runDir: '/runs/r', folded: false }, count: 2, seed: 5 });
+    expect(fork.mock.calls[0][0]).toBe('/app/out/main/jobWorker.js');
+    expect(fork.mock.calls[0][2]).toMatchObject({ serviceName: 'Makemore Lab model job' });
+    const request = children[0].posted[0] as JobRequest;
+    expect(request.job).toEqual({ kind: 'sample', model: { kind: 'run', runDir: '/runs/r', folded: false }, count: 2, seed: 5 });
+    children[0].emit('message', { id: request.id + 1, ok: true, result: { words: ['stale'] } }); // not this job's answer
+    children[0].emit('message', { id: request.id, ok: true, result: { words: ['ava', 'mia'] } });
+    await expect(pending).resolves.toEqual({ words: ['ava', 'mia'] });
+    expect(children[0].kill).toHaveBeenCalled(); // answered: the process has nothing left to do
+    children[0].emit('exit', 0); // its later exit changes nothing
+
+    const second = run({ kind: 'foldPlan', runDir: '/runs/r' });
+    expect(children).toHaveLength(2);
+    const id2 = (children[1].posted[0] as JobRequest).id;
+    expect(id2).not.toBe(request.id);
+    children[1].emit('message', { id: id2, ok: true, result: { eps: 1e-5, layers: [] } });
+    await expect(second).resolves.toEqual({ eps: 1e-5, layers: [] });
+  });
+
+  it('a LabError answer becomes a LabError with the same code, message and details; others keep their message', async () => {
+    const { children, fork } = fakeForks();
+    const run = utilityProcessJobRunner(fork as never, 'w.js');
+    const lab = run({ kind: 'foldPlan', runDir: '/runs/plain' });
+    const id = (children[0].posted[0] as JobRequest).id;
+    children[0].emit('message', { id, ok: false, error: { code: 'RUN', message: 'run plain has no BatchNorm layer to fold', details: { line: 3 } } });
+    const error = await lab.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LabError);
+    expect(error).toMatchObject({ code: 'RUN', message: 'run plain has no BatchNorm layer to fold', details: { line: 3 } });
+
+    const internal = run({ kind: 'foldPlan', runDir: '/runs/x' });
+    const id2 = (children[1].posted[0] as JobRequest).id;
+    children[1].emit('message', { id: id2, ok: false, error: { code: 'INTERNAL', message: 'out of cheese' } });
+    const e2 = await internal.catch((e: unknown) => e);
+    expect(e2).not.toBeInstanceOf(LabError);
+    expect((e2 as Error).message).toBe('out of cheese');
+  });
+
+  it('a process that exits without answering rejects with a clear message (never hangs)', async () => {
+    const { children, fork } = fakeForks();
+    const pending = utilityProcessJobRunner(fork as never, 'w.js')({ kind: 'foldCompare', runDir: '/runs/r' });
+    children[0].emit('exit', 134);
+    await expect(pending).rejects.toThrow('the model job process (foldCompare) exited with code 134 before answering');
+  });
+
+  it('a job past its time limit is killed and rejected', async () => {
+    vi.useFakeTimers();
+    const { children, fork } = fakeForks();
+    const pending = utilityProcessJobRunner(fork as never, 'w.js', { timeoutMs: 5 * 60_000 })({ kind: 'export', runDir: '/r', parentFolder: '/e', fold: true, formats: ['onnx'] });
+    const outcome = pending.catch((e: unknown) => e);
+    vi.advanceTimersByTime(5 * 60_000 - 1);
+    expect(children[0].kill).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(children[0].kill).toHaveBeenCalled();
+    expect(((await outcome) as Error).message).toBe('the model job (export) took longer than 5 min and was stopped');
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../electron/app/service.js';
 import { startTrainingProcess } from '../../electron/engine/worker/client.js';
+import { runModelJob } from '../../electron/engine/worker/jobClient.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
@@ -62,6 +63,7 @@ beforeAll(async () => {
     version: 'test',
     dataDir: path.join(tmp, 'data'),
     launch: startTrainingProcess,
+    runJob: runModelJob,
     broadcast: (channel, payload) => {
       if (channel === 'runs.update') updates.push(payload as RunUpdate);
       if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);
