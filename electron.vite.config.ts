@@ -8,35 +8,13 @@
  * preload requires), renderer/ (static files, also what `lab serve` serves).
  */
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 
 const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-/**
- * electron-vite adds a CommonJS shim (`const require = createRequire(import.meta.url)`, plus __dirname and
- * __filename) to every ESM chunk that mentions `require(`. A chunk whose own code already declares `require`
- * (compute/tfLoaders.ts loads the optional native packages that way) then declares it twice, a SyntaxError that
- * stops the main process and both worker processes at load. This drops the shim's `require` line in exactly that
- * case; the chunk's own declaration does the same thing.
- */
-const SHIM_REQUIRE = 'const require = __shims_module__.createRequire(import.meta.url);';
-function keepOwnRequire(): Plugin {
-  return {
-    name: 'makemore-lab:keep-own-require',
-    apply: 'build',
-    enforce: 'post', // after electron-vite's own post plugins, the shim among them
-    renderChunk(code: string) {
-      if (!code.includes(SHIM_REQUIRE) || !/^(?:var|let|const) require\b/m.test(code)) return null;
-      return { code: code.replace(SHIM_REQUIRE, ''), map: null };
-    },
-  };
-}
-
 export default defineConfig({
   main: {
-    plugins: [keepOwnRequire()],
     build: {
       outDir: r('./out/main'),
       // tfjs, its native optional packages, onnxruntime and ws stay in node_modules (native code, wasm files).

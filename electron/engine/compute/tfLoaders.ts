@@ -36,7 +36,8 @@ export const NATIVE_PACKAGES = {
   tensorflow: '@tensorflow/tfjs-node',
 } as const;
 
-const require = createRequire(import.meta.url);
+// Not named `require`: bundlers (electron-vite) inject their own `const require` shim into ESM chunks.
+const requireHere = createRequire(import.meta.url);
 const loads = new Map<TfBackendId, Promise<LoadedTf>>();
 /** The native package `require`d in this process, if any (its binding cannot be unloaded). */
 let nativeRequired: { pkg: string; tf: TfModule; ready: boolean } | null = null;
@@ -54,7 +55,7 @@ export function loadTf(id: TfBackendId): Promise<LoadedTf> {
 /** Whether an npm package can be resolved from the engine (cheap: does not load it). */
 export function isInstalled(pkg: string): boolean {
   try {
-    require.resolve(pkg);
+    requireHere.resolve(pkg);
     return true;
   } catch {
     return false;
@@ -88,7 +89,7 @@ async function loadNative(id: 'tensorflow-gpu' | 'tensorflow'): Promise<LoadedTf
   }
   let tf: TfModule;
   try {
-    tf = require(pkg) as TfModule;
+    tf = requireHere(pkg) as TfModule;
   } catch (e) {
     throw new BackendUnavailableError(`${pkg}: libtensorflow failed to load: ${firstLine(e)}`);
   }
@@ -120,7 +121,7 @@ async function loadWasm(): Promise<LoadedTf> {
   }
   try {
     // The package's Node entry is dist/tf-backend-wasm.node.js; the .wasm binaries sit beside it.
-    const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    const distDir = path.dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm'));
     wasm.setWasmPaths(distDir + path.sep);
     if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
     await tf.ready();
