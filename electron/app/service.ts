@@ -6,6 +6,7 @@
  * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling) each run in a
  * process of their own, so Electron's main process — which also serves the window — never freezes.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
@@ -91,7 +92,11 @@ export function createLabService(host: ServiceHost): LabService {
       const file = await needDialogs().openDataset();
       return file === null ? null : remember(await datasets.loadFromPath(file));
     },
-    'dataset.loadFromPath': async ({ path: file }) => remember(await datasets.loadFromPath(file)),
+    'dataset.loadFromPath': async ({ path: file }) => {
+      // A browser must not read arbitrary server files (the summary shows words from them): it uploads instead.
+      if (host.mode === 'serve') throw new LabError('ARGUMENT', 'under serve, datasets are uploaded from the browser, not opened by server path');
+      return remember(await datasets.loadFromPath(file));
+    },
     'dataset.loadBuiltIn': async () => remember(await datasets.loadBuiltIn()),
     'dataset.upload': async ({ name, base64 }) => remember(await datasets.upload(name, new Uint8Array(Buffer.from(base64, 'base64')))),
     'presets.list': () => presets.list(),
@@ -124,10 +129,29 @@ export function createLabService(host: ServiceHost): LabService {
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
     sample: ({ source, count, seed }) => host.runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };
-  const sampleModel = (source: SampleSource): SampleModel =>
-    source.kind === 'run' ? { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false } : { kind: 'file', path: source.path };
+  const sampleModel = (source: SampleSource): SampleModel => {
+    if (source.kind === 'run') return { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false };
+    if (host.mode === 'serve' && !isInside(host.dataDir, source.path)) {
+      // Same rule as exports: under serve, model files are read only from the lab's own data folder (e.g. exports/).
+      throw new LabError('MODEL_FILE', `under serve, models are read only from ${host.dataDir}`);
+    }
+    return { kind: 'file', path: source.path };
+  };
 
   return { handlers, runs, datasets, shutdown: () => runs.shutdown() };
+}
+
+/** Whether `target` (after resolving `..` and symlinks where it exists) lies inside `root`. */
+function isInside(root: string, target: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const rel = path.relative(real(root), real(target));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /**

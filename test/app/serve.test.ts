@@ -152,6 +152,12 @@ describe('serve: WebSocket', () => {
       expect(bad.ok === false && bad.error.details?.line).toBe(2);
       const serveExport = await call('fold.export', { runId: 'x', folder: '/tmp' });
       expect(serveExport.ok === false && serveExport.error.code).toBe('ARGUMENT');
+      // No reading server files by path: datasets are uploaded, models come only from the data folder.
+      const byPath = await call('dataset.loadFromPath', { path: path.join(tmp, 'secret.txt') });
+      expect(byPath.ok === false && byPath.error.code).toBe('ARGUMENT');
+      const outside = await call('sample', { source: { kind: 'model', path: path.join(tmp, 'secret.txt') }, count: 1, seed: 1 });
+      expect(outside.ok === false && outside.error.code).toBe('MODEL_FILE');
+      expect(outside.ok === false && outside.error.message).not.toContain('not for you');
     } finally {
       ws.close();
     }

@@ -69,7 +69,7 @@ beforeAll(async () => {
       if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);
     },
   });
-  const summary = await service.handlers['dataset.loadFromPath']({ path: path.join(tmp, 'words.txt') });
+  const summary = await service.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') });
   datasetId = summary.id;
   expect(summary.wordCount).toBe(WORDS.length);
 });
