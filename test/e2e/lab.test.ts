@@ -29,7 +29,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const NAMES = path.resolve(repo, '../shared/data/names.txt');
 const RENDERER = path.join(repo, 'out/renderer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(repo, 'docs/screenshots');
+// Screenshots go to test-output/ (ignored) on every run; `npm run screenshots` refreshes the README's copies.
+const SHOTS = path.resolve(repo, process.env.LAB_SCREENSHOTS ?? 'test-output/screenshots');
 // `npm test` builds the UI and sets LAB_E2E=1: then a missing browser or build is a failure, not a skip.
 // A bare `npx vitest run` (no build) skips this file; names.txt is used where it exists, as everywhere.
 const wanted = !!process.env.LAB_E2E;
