@@ -6,7 +6,8 @@
  * BatchNorm follows the lectures (and forwardTf.ts): training mode normalises with the batch mean and the
  * UNBIASED batch variance (/(B−1)) and moves the running buffers by running = (1−m)·running + m·batch;
  * inference mode uses the running buffers. The backward pass writes every trainable gradient (kept in
- * memory for the inspectors), then SGD updates p −= lr·g.
+ * memory for the inspectors), then SGD updates p −= lr·g — when asked, in the same pass, also the float64
+ * moments of g and of the updated p that the every-step update:data inspector needs (see sgd_moments).
  */
 #include "net.h"
 #include "vmath.h"
@@ -45,6 +46,83 @@ static void exp_shifted(const float *restrict in, float shift, float *restrict o
 
 static void sgd(float *restrict p, const float *restrict g, float lr, int n) {
   for (int k = 0; k < n; k++) p[k] -= lr * g[k];
+}
+
+static inline v128_t f64x2_high_of(v128_t v) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+
+/*
+ * The same update as `sgd` (bit for bit: f32 multiply then subtract, no fused multiply-add), which also writes
+ * into out[0..3] the moments the update:data inspector needs, as float64 sums:
+ *   Σ(g − g₀), Σ(g − g₀)², Σ(w − w₀), Σ(w − w₀)²   with w the UPDATED weight and g₀, w₀ shifts (below).
+ * The shift changes nothing in the variance (S₂ − S₁²/n)/(n − 1) but keeps it free of cancellation (γ ≈ 1
+ * with a spread of 1e-3) and makes it exactly 0 for a constant tensor, as a two-pass std is (x − x₀ is then
+ * exactly 0). A shift near the mean keeps the cancellation small; the mean of the first 16 entries is one.
+ * Precision vs speed: the deviations and their squares are formed in f32 (relative error ≤ 6e-8 each) and
+ * summed in f32 over runs of 4 per lane (16 entries), then added into float64 accumulators. Converting every
+ * entry to f64 instead cost ≈2× the extra time (bn3: ≈9.5 vs ≈5.5 µs a step); this keeps the variance within
+ * ≈1e-6 relative of a float64 two-pass one (the tests check the log10 ratio to 1e-6 absolute).
+ */
+static void sgd_moments(float *restrict p, const float *restrict g, float lr, int n, double *restrict out) {
+  out[0] = out[1] = out[2] = out[3] = 0.0;
+  if (n <= 0) return;
+  /* The shifts: means of the first (up to) 16 entries, summed in f64 (exactly, for a constant tensor) and
+     rounded to f32 — so a constant tensor's deviations are exactly 0. */
+  const int head = n < 16 ? n : 16;
+  double hg = 0.0, hw = 0.0;
+  for (int k = 0; k < head; k++) {
+    hg += (double)g[k];
+    hw += (double)(p[k] - lr * g[k]);
+  }
+  const float g0f = (float)(hg / head), w0f = (float)(hw / head);
+  const double g0 = (double)g0f, w0 = (double)w0f;
+  const v128_t vlr = wasm_f32x4_splat(lr), sg = wasm_f64x2_splat(g0), sw = wasm_f64x2_splat(w0);
+  const v128_t sg32 = wasm_f32x4_splat(g0f), sw32 = wasm_f32x4_splat(w0f);
+  v128_t ag = wasm_f64x2_splat(0.0), ag2 = ag, aw = ag, aw2 = ag;
+  int k = 0;
+  for (; k + 16 <= n; k += 16) {
+    v128_t bg = wasm_f32x4_splat(0.0f), bg2 = bg, bw = bg, bw2 = bg;
+    for (int i = 0; i < 16; i += 4) {
+      const v128_t gv = wasm_v128_load(g + k + i);
+      const v128_t wv = wasm_f32x4_sub(wasm_v128_load(p + k + i), wasm_f32x4_mul(vlr, gv));
+      wasm_v128_store(p + k + i, wv);
+      const v128_t dg = wasm_f32x4_sub(gv, sg32), dw = wasm_f32x4_sub(wv, sw32);
+      bg = wasm_f32x4_add(bg, dg);
+      bg2 = wasm_f32x4_add(bg2, wasm_f32x4_mul(dg, dg));
+      bw = wasm_f32x4_add(bw, dw);
+      bw2 = wasm_f32x4_add(bw2, wasm_f32x4_mul(dw, dw));
+    }
+    ag = wasm_f64x2_add(ag, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(bg), f64x2_high_of(bg)));
+    ag2 = wasm_f64x2_add(ag2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(bg2), f64x2_high_of(bg2)));
+    aw = wasm_f64x2_add(aw, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(bw), f64x2_high_of(bw)));
+    aw2 = wasm_f64x2_add(aw2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(bw2), f64x2_high_of(bw2)));
+  }
+  for (; k + 4 <= n; k += 4) {
+    const v128_t gv = wasm_v128_load(g + k);
+    const v128_t wv = wasm_f32x4_sub(wasm_v128_load(p + k), wasm_f32x4_mul(vlr, gv));
+    wasm_v128_store(p + k, wv);
+    const v128_t glo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(gv), sg);
+    const v128_t ghi = wasm_f64x2_sub(f64x2_high_of(gv), sg);
+    const v128_t wlo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wv), sw);
+    const v128_t whi = wasm_f64x2_sub(f64x2_high_of(wv), sw);
+    ag = wasm_f64x2_add(ag, wasm_f64x2_add(glo, ghi));
+    ag2 = wasm_f64x2_add(ag2, wasm_f64x2_add(wasm_f64x2_mul(glo, glo), wasm_f64x2_mul(ghi, ghi)));
+    aw = wasm_f64x2_add(aw, wasm_f64x2_add(wlo, whi));
+    aw2 = wasm_f64x2_add(aw2, wasm_f64x2_add(wasm_f64x2_mul(wlo, wlo), wasm_f64x2_mul(whi, whi)));
+  }
+  double tg = 0.0, tg2 = 0.0, tw = 0.0, tw2 = 0.0;
+  for (; k < n; k++) {
+    const float w = p[k] - lr * g[k];
+    p[k] = w;
+    const double dg = (double)g[k] - g0, dw = (double)w - w0;
+    tg += dg;
+    tg2 += dg * dg;
+    tw += dw;
+    tw2 += dw * dw;
+  }
+  out[0] = wasm_f64x2_extract_lane(ag, 0) + wasm_f64x2_extract_lane(ag, 1) + tg;
+  out[1] = wasm_f64x2_extract_lane(ag2, 0) + wasm_f64x2_extract_lane(ag2, 1) + tg2;
+  out[2] = wasm_f64x2_extract_lane(aw, 0) + wasm_f64x2_extract_lane(aw, 1) + tw;
+  out[3] = wasm_f64x2_extract_lane(aw2, 0) + wasm_f64x2_extract_lane(aw2, 1) + tw2;
 }
 
 /* ---------- forward ---------- */
@@ -232,15 +310,29 @@ static void scatter_embedding_grad(const Net *net, int rows) {
     }
 }
 
-static void update(const Net *net, float lr) {
-  sgd(net->C, net->dC, lr, net->vocab * net->emb);
+/* p −= lr·g for one tensor; with `m` set also its four moments, and advances m past them. */
+static double *step_param(float *p, const float *g, float lr, int n, double *m) {
+  if (!m) {
+    sgd(p, g, lr, n);
+    return 0;
+  }
+  sgd_moments(p, g, lr, n, m);
+  return m + 4;
+}
+
+/*
+ * SGD over every trainable tensor, visited in params.ts's canonical order (C, then per block W, b, γ, β),
+ * which is also the order of the moments written when `moments` is not null.
+ */
+static void update(const Net *net, float lr, double *moments) {
+  double *m = step_param(net->C, net->dC, lr, net->vocab * net->emb, moments);
   for (int l = 0; l < net->nlayers; l++) {
     Layer *L = &net->layers[l];
-    sgd(L->W, L->dW, lr, L->in * L->out);
-    if (L->bias) sgd(L->b, L->db, lr, L->out);
+    m = step_param(L->W, L->dW, lr, L->in * L->out, m);
+    if (L->bias) m = step_param(L->b, L->db, lr, L->out, m);
     if (L->bn) {
-      sgd(L->gamma, L->dgamma, lr, L->out);
-      sgd(L->beta, L->dbeta, lr, L->out);
+      m = step_param(L->gamma, L->dgamma, lr, L->out, m);
+      m = step_param(L->beta, L->dbeta, lr, L->out, m);
     }
   }
 }
@@ -249,11 +341,12 @@ static void update(const Net *net, float lr) {
 
 /*
  * One SGD step on the first `rows` contexts/targets in net->x / net->y (training mode).
+ * `moments` is null (the plain path) or room for 4 doubles per trainable tensor, filled as `update` says.
  * Returns the mean loss before the update, or −1 if a token or target is outside the vocabulary
  * (then nothing has been updated except possibly running buffers of blocks before the bad token was seen —
  * gather runs first, so in practice nothing).
  */
-EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr) {
+EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr, double *moments) {
   if (!forward(net, rows, 1)) return -1.0;
   double total = cross_entropy(net, rows, 1);
   if (total < 0.0) return -1.0;
@@ -264,7 +357,7 @@ EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr) {
     layer_backward(L, Hin, dHin, rows);
   }
   scatter_embedding_grad(net, rows);
-  update(net, lr);
+  update(net, lr, moments);
   return total / (double)rows;
 }
 

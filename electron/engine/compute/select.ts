@@ -163,6 +163,8 @@ function withReport(inner: ComputeBackend, report: BackendReport): ComputeBacken
     report,
     trainStep: (x, y, lr, capture) => inner.trainStep(x, y, lr, capture),
     gradients: () => inner.gradients(),
+    // Optional: only where the inner backend has it, so callers still see whether the fast path exists.
+    ...(inner.updateMoments ? { updateMoments: () => inner.updateMoments!() } : {}),
     trace: () => inner.trace(),
     tensor: (name) => inner.tensor(name),
     logits: (x, n) => inner.logits(x, n),

@@ -61,6 +61,17 @@ export interface ComputeBackend {
    */
   gradients(): Record<string, Float32Array>;
 
+  /**
+   * Optional fast path for the every-step update:data ratios. After a `trainStep` with `capture.gradients`:
+   * per trainable param in canonical order (`paramSpecs(…).filter((s) => s.trainable)`), four float64 sums
+   * [sumG, sumSqG, sumW, sumSqW] over this step's gradient g and the weights w AFTER the update — each taken
+   * about a per-tensor shift (a backend may subtract any constant c from every entry, e.g. the first one,
+   * to avoid cancellation): the variance (sumSq − sum²/n)/(n − 1) is unchanged by the shift, and is all they
+   * are for (see inspect/stats.ts `updateToDataFromMoments`). A view valid until the next call; copy to keep.
+   * Backends without it leave the ratios to `gradients()` + `tensor()`.
+   */
+  updateMoments?(): Float64Array;
+
   /** Per hidden block activations and their gradients from the last `trainStep` with `trace: true`. */
   trace(): LayerTrace[];
 

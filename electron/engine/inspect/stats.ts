@@ -169,3 +169,23 @@ export function updateToDataRatio(lr: number, gradStd: number, dataStd: number):
   if (!(num > 0) || !(dataStd > 0) || !Number.isFinite(num) || !Number.isFinite(dataStd)) return null;
   return Math.log10(num / dataStd);
 }
+
+/** Unbiased variance from a count, a sum and a sum of squares (shift-invariant); rounding below 0 reads as 0. */
+function varianceFromSums(n: number, sum: number, sumSq: number): number {
+  if (n < 2) return 0;
+  const v = (sumSq - (sum * sum) / n) / (n - 1);
+  return v > 0 ? v : 0;
+}
+
+/**
+ * `updateToDataRatio(lr, std(g), std(w))` from float64 moments instead of the arrays — what a backend's
+ * `updateMoments()` provides: n entries, Σg, Σg², Σw, Σw² (each possibly about a per-tensor shift, which
+ * leaves the variance unchanged). Same unbiased std and the same `null` rules (n < 2, a zero spread, lr = 0).
+ * Non-finite moments (a NaN or ±Infinity entry somewhere) give `null`: unlike `std`, moments cannot leave
+ * the non-finite entries out, so a caller wanting `std`'s figure over the finite ones must use the arrays.
+ */
+export function updateToDataFromMoments(lr: number, n: number, sumG: number, sumSqG: number, sumW: number, sumSqW: number): number | null {
+  const total = sumG + sumSqG + sumW + sumSqW;
+  if (total - total !== 0) return null;
+  return updateToDataRatio(lr, Math.sqrt(varianceFromSums(n, sumG, sumSqG)), Math.sqrt(varianceFromSums(n, sumW, sumSqW)));
+}

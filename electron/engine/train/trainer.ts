@@ -9,7 +9,8 @@ import type { ComputeBackend } from '../compute/types.js';
 import type { PreparedDataset, SplitExamples } from '../data/index.js';
 import { buildSnapshot, paramUpdateToData, type InspectionSnapshot } from '../inspect/snapshot.js';
 import { learningRateAt, type ExperimentConfig } from '../model/config.js';
-import { paramSpecs, type ModelState } from '../model/params.js';
+import { updateToDataFromMoments } from '../inspect/stats.js';
+import { paramSpecs, sizeOf, type ModelState } from '../model/params.js';
 import { deriveSeed, Rng } from '../util/rng.js';
 import { TrainControl } from './control.js';
 import { ThroughputMeter } from './throughput.js';
@@ -71,6 +72,30 @@ export function changedParams(backend: ComputeBackend, initial: ModelState): Par
     });
 }
 
+/**
+ * This step's update:data ratio of every trainable param (canonical order), from the weights after the
+ * update as the lecture's `(lr*p.grad).std() / p.data.std()` does. Uses the backend's float64 moments when
+ * it has them (no second pass over the tensors); a param whose moments are not finite (NaN/Infinity in its
+ * gradient or weights) is measured from the arrays, where `std` leaves the non-finite entries out.
+ */
+export function updateRatios(backend: ComputeBackend, lr: number, names: readonly string[], sizes: readonly number[]): (number | null)[] {
+  const moments = backend.updateMoments?.();
+  if (!moments) {
+    const grads = backend.gradients();
+    return names.map((name) => paramUpdateToData(lr, grads[name], backend.tensor(name)));
+  }
+  const ratios: (number | null)[] = new Array(names.length);
+  for (let p = 0; p < names.length; p++) {
+    const m = 4 * p;
+    const check = moments[m] + moments[m + 1] + moments[m + 2] + moments[m + 3];
+    ratios[p] =
+      check - check === 0
+        ? updateToDataFromMoments(lr, sizes[p], moments[m], moments[m + 1], moments[m + 2], moments[m + 3])
+        : paramUpdateToData(lr, backend.gradients()[names[p]], backend.tensor(names[p]));
+  }
+  return ratios;
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, dataset, backend, initialState } = options;
   const { train: trainCfg } = config;
@@ -82,9 +107,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (dataset.blockSize !== blockSize) throw new Error(`dataset block size ${dataset.blockSize} ≠ model block size ${blockSize}`);
   if (dataset.train.n === 0) throw new Error('the training split is empty');
 
-  const paramNames = paramSpecs(config.model, initialState.vocabSize)
-    .filter((s) => s.trainable)
-    .map((s) => s.name);
+  const trainable = paramSpecs(config.model, initialState.vocabSize).filter((s) => s.trainable);
+  const paramNames = trainable.map((s) => s.name);
+  const paramSizes = trainable.map((s) => sizeOf(s.shape));
   const batchSize = trainCfg.batchSize;
   const rng = new Rng(deriveSeed(trainCfg.seed, BATCH_STREAM));
   const idx = new Int32Array(batchSize);
@@ -147,9 +172,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       lastLoss = backend.trainStep(xb, yb, lr, { gradients: inspect, trace: snapshotDue });
       pendingLosses.push(lastLoss);
       if (inspect) {
-        const grads = backend.gradients();
-        // Ratios use the weights after the update, as the lecture's `(lr*p.grad).std() / p.data.std()` does.
-        pendingRatios.push(paramNames.map((name) => paramUpdateToData(lr, grads[name], backend.tensor(name))));
+        pendingRatios.push(updateRatios(backend, lr, paramNames, paramSizes));
         if (snapshotDue && hooks.onSnapshot) {
           hooks.onSnapshot(
             buildSnapshot({
@@ -158,7 +181,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               config: config.model,
               vocabSize: initialState.vocabSize,
               traces: backend.trace(),
-              gradients: grads,
+              gradients: backend.gradients(),
               tensors: (name) => backend.tensor(name),
               initial: initialState.tensors,
             }),

@@ -5,7 +5,9 @@
  *
  * The kernel keeps every gradient, activation and activation-gradient of the last step in its memory, so
  * capturing for the inspectors costs nothing beyond reading views. Per step the JS side only copies the
- * batch in (two `set`s) and makes one call; nothing is allocated.
+ * batch in (two `set`s) and makes one call; nothing is allocated. With capture.gradients the kernel also
+ * sums, during its SGD pass, the float64 moments behind every update:data ratio (`updateMoments`), so the
+ * inspectors need not read every gradient and weight again in JS.
  */
 import type { ModelState } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
@@ -22,6 +24,14 @@ function inferenceChunk(state: ModelState): number {
   return Math.min(4096, Math.max(64, Math.floor(262144 / widest)));
 }
 
+/** Typed-array views over one `ArrayBuffer` of the kernel's memory. */
+interface MemoryViews {
+  buffer: ArrayBuffer;
+  grads: Readonly<Record<string, Float32Array>>;
+  tensors: Map<string, Float32Array>;
+  moments: Float64Array;
+}
+
 const REPORT: BackendReport = { id: 'fused', description: 'fused WebAssembly SIMD kernel', skipped: [] };
 
 class FusedBackend implements ComputeBackend {
@@ -35,6 +45,11 @@ class FusedBackend implements ComputeBackend {
   private readonly chunk: number;
   private lastRows = 0;
   private lastCapture: CaptureRequest = { gradients: false, trace: false };
+  /**
+   * Views into wasm memory, made once and reused until the memory grows (which detaches them), so reading
+   * gradients and tensors every step allocates nothing (bn3: ≈1.1 → ≈0.6 µs for gradients() + 10 tensor()).
+   */
+  private views: MemoryViews | null = null;
 
   /** Configuration and vocabulary size (tensor values live only in wasm memory). */
   private readonly state0: ModelState;
@@ -64,7 +79,7 @@ class FusedBackend implements ComputeBackend {
     const i32 = this.arena.i32();
     i32.set(x, this.plan.rows.x >> 2);
     i32.set(y, this.plan.rows.y >> 2);
-    const loss = kernel.mlp_train_step(this.plan.net, rows, lr);
+    const loss = kernel.mlp_train_step(this.plan.net, rows, lr, capture.gradients ? this.plan.moments : 0);
     if (loss < 0) throw new RangeError(`trainStep: a token or target is outside the vocabulary [0, ${this.state0.vocabSize})`);
     this.lastRows = rows;
     this.lastCapture = capture;
@@ -74,9 +89,13 @@ class FusedBackend implements ComputeBackend {
   gradients(): Record<string, Float32Array> {
     this.live();
     if (!this.lastCapture.gradients) throw new Error('gradients(): the last trainStep did not ask for capture.gradients');
-    const out: Record<string, Float32Array> = {};
-    for (const [name, slot] of this.plan.grads) out[name] = this.arena.floats(slot.addr, slot.length);
-    return out;
+    return this.liveViews().grads;
+  }
+
+  updateMoments(): Float64Array {
+    this.live();
+    if (!this.lastCapture.gradients) throw new Error('updateMoments(): the last trainStep did not ask for capture.gradients');
+    return this.liveViews().moments;
   }
 
   trace(): LayerTrace[] {
@@ -99,9 +118,9 @@ class FusedBackend implements ComputeBackend {
 
   tensor(name: string): Float32Array {
     this.live();
-    const slot = this.plan.tensors.get(name);
-    if (!slot) throw new Error(`fused backend: no tensor named ${name}`);
-    return this.arena.floats(slot.addr, slot.length);
+    const view = this.liveViews().tensors.get(name);
+    if (!view) throw new Error(`fused backend: no tensor named ${name}`);
+    return view;
   }
 
   logits(x: Int32Array, n: number): Float32Array {
@@ -157,6 +176,21 @@ class FusedBackend implements ComputeBackend {
 
   private ensureRows(rows: number): void {
     if (rows > this.plan.rows.capacity) planRows(this.arena, this.plan, this.state0, rows, this.rowMark);
+  }
+
+  private liveViews(): MemoryViews {
+    const buffer = this.arena.currentBuffer();
+    if (this.views?.buffer === buffer) return this.views;
+    const views = (slots: Map<string, { addr: number; length: number }>) =>
+      new Map([...slots].map(([name, slot]) => [name, this.arena.floats(slot.addr, slot.length)] as const));
+    this.views = {
+      buffer,
+      // Frozen: the same record is handed out on every call.
+      grads: Object.freeze(Object.fromEntries(views(this.plan.grads))),
+      tensors: views(this.plan.tensors),
+      moments: this.arena.doubles(this.plan.moments, this.plan.grads.size * 4),
+    };
+    return this.views;
   }
 
   private live(): KernelExports {

@@ -39,8 +39,11 @@ export interface KernelExports {
   __heap_base: { value: number };
   mlp_net_words(): number;
   mlp_layer_words(): number;
-  /** Mean loss before the update, or −1 for a token/target outside the vocabulary. */
-  mlp_train_step(net: number, rows: number, lr: number): number;
+  /**
+   * Mean loss before the update, or −1 for a token/target outside the vocabulary. `moments` is 0 (plain step)
+   * or the byte address of 4 float64 per trainable tensor, filled in canonical order during the update.
+   */
+  mlp_train_step(net: number, rows: number, lr: number, moments: number): number;
   /** Sum of row losses when `withLoss` is 1 (else 0), or −1 for a bad token. */
   mlp_infer(net: number, rows: number, withLoss: number): number;
 }

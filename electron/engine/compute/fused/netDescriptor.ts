@@ -39,8 +39,10 @@ export interface NetPlan {
   net: number;
   /** Every tensor (params and buffers) by lecture name. */
   tensors: Map<string, Slot>;
-  /** Gradient of every trainable tensor by the tensor's name. */
+  /** Gradient of every trainable tensor by the tensor's name (canonical order: the kernel's update order). */
   grads: Map<string, Slot>;
+  /** Byte address of the float64 [trainable × 4] update-moments buffer the kernel fills on request. */
+  moments: number;
   /** Filled by `planRows`. */
   rows: { capacity: number; x: number; y: number; blocks: BlockRows[] };
 }
@@ -63,6 +65,16 @@ export function planModel(arena: WasmArena, state: ModelState): NetPlan {
     arena.f32().set(data, addr >> 2);
     tensors.set(spec.name, { addr, length });
     if (spec.trainable) grads.set(spec.name, { addr: arena.alloc(length), length });
+  }
+  // 16-byte aligned like every allocation, so the float64 view below is aligned too.
+  const moments = arena.alloc(grads.size * 4 * 2);
+  const updateOrder = layouts.flatMap((l) => [
+    `W${l.index}`,
+    ...(l.block.bias ? [`b${l.index}`] : []),
+    ...(l.block.batchNorm ? [`gamma${l.index}`, `beta${l.index}`] : []),
+  ]);
+  if (['C', ...updateOrder].join() !== [...grads.keys()].join()) {
+    throw new Error('fused backend: the kernel updates tensors in a different order than paramSpecs lists them');
   }
   const i32 = arena.i32();
   const f32 = arena.f32();
@@ -103,7 +115,7 @@ export function planModel(arena: WasmArena, state: ModelState): NetPlan {
     }
     for (const field of ['istd', 'bmean', 'bvar', 's1', 's2', 's3'] as const) set(field, arena.alloc(l.outFeatures));
   }
-  return { net, tensors, grads, rows: { capacity: 0, x: 0, y: 0, blocks: [] } };
+  return { net, tensors, grads, moments, rows: { capacity: 0, x: 0, y: 0, blocks: [] } };
 }
 
 /**

@@ -57,6 +57,16 @@ export class WasmArena {
     return this.i32View;
   }
 
+  /** The memory's current buffer: views made on an older one are detached (the memory grew). */
+  currentBuffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** A view of `length` doubles at byte address `addr` (which must be 8-byte aligned). */
+  doubles(addr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, addr, length);
+  }
+
   /** A view of `length` floats at byte address `addr`. */
   floats(addr: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, addr, length);
