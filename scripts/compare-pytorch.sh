@@ -20,6 +20,6 @@ for pair in "zero-init:zero" "bn3-fold:bn3"; do
   for backend in fused wasm cpu; do
     n="$steps"; [ "$backend" = cpu ] && n=$(( steps / 10 ))
     json=$(npm run -s lab -- bench --preset "$preset" --steps "$n" --backend "$backend" --data "$names" --json | tail -n 1)
-    node -e 'const r = JSON.parse(process.argv[1]); console.log(`| ${r.preset} | Makemore Lab | ${r.backend} | ${r.stepsPerSecond.toFixed(0)} | ${r.stepsPerSecondInspecting.toFixed(0)} (+${(100 * r.inspectOverhead).toFixed(1)}% time) |`)' "$json"
+    node -e 'const r = JSON.parse(process.argv[1]); console.log(`| ${r.preset} | Makemore Lab | ${r.backend} | ${r.stepsPerSecond.toFixed(0)} | ${r.stepsPerSecondInspecting.toFixed(0)} (${r.inspectOverhead >= 0 ? "+" : ""}${(100 * r.inspectOverhead).toFixed(1)}% time) |`)' "$json"
   done
 done
