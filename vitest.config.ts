@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['test/setup.ts'],
     // Training tests are CPU-bound; two workers match the two cores CI has.
     maxWorkers: 2,
     testTimeout: 120_000,
