@@ -2,7 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../electron/engine/compute/select.js';
+import { loadLayersModelFromDir } from '../../electron/engine/io/layers.js';
+import { loadRunDataset, openRun } from '../../electron/engine/run/openRun.js';
 import { REPO_ROOT, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 function lab(...args: string[]) {
@@ -116,6 +120,27 @@ describe('lab CLI', () => {
     }
     const sampled = lastJson(lab('sample', '--model', path.join(out, 'model.safetensors'), '--count', '3', '--json').stdout);
     expect(sampled.words).toHaveLength(3);
+  });
+
+  it("saves a TF.js Layers model whose predict on int32 contexts gives the engine's logits", async () => {
+    for (const dir of [zeroRun, bnRun]) {
+      const run = await openRun(dir);
+      const dataset = await loadRunDataset(run.record);
+      const n = Math.min(500, dataset.train.n);
+      const x = dataset.train.x.subarray(0, n * run.state.config.blockSize);
+      const backend = await createBackend(run.state, 'auto');
+      const engine = backend.logits(x, n).slice();
+      backend.dispose();
+      const model = await loadLayersModelFromDir(path.join(dir, 'model'));
+      const out = model.predict(tf.tensor2d(x, [n, run.state.config.blockSize], 'int32')) as tf.Tensor;
+      const layers = out.dataSync();
+      expect(out.shape).toEqual([n, run.vocab.length]);
+      let max = 0;
+      for (let i = 0; i < engine.length; i++) max = Math.max(max, Math.abs(engine[i] - layers[i]));
+      expect(max).toBeLessThanOrEqual(1e-5);
+      out.dispose();
+      model.dispose();
+    }
   });
 
   it('refuses bad arguments and bad files with one line and exit code 2, writing nothing', () => {
