@@ -4,15 +4,8 @@
  * Dropped files are resolved to their path here (webUtils.getPathForFile); main treats the path as untrusted.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import {
-  EVENT_CHANNELS,
-  INVOKE_CHANNELS,
-  IPC_PREFIX,
-  LabApiError,
-  createLabApiClient,
-  type LabApi,
-  type LabTransport,
-} from '../shared/contract.js';
+import { LabApiError, createLabApiClient, type LabTransport } from '../shared/client.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, IPC_PREFIX, type LabApi } from '../shared/contract.js';
 
 const invokeChannels = new Set<string>(INVOKE_CHANNELS);
 const eventChannels = new Set<string>(EVENT_CHANNELS);

@@ -10,7 +10,8 @@
  *
  * Browser-safe: no Node imports.
  */
-import type { EventChannel, InvokeChannel, LabTransport, Unsubscribe } from './contract.js';
+import type { LabTransport } from './client.js';
+import type { EventChannel, InvokeChannel, Unsubscribe } from './contract.js';
 import type { ClientMessage, ServerMessage } from './wire.js';
 
 export interface WebSocketTransportOptions {

@@ -5,14 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../electron/engine/model/presets.js';
-import {
-  EVENT_CHANNELS,
-  INVOKE_CHANNELS,
-  LabApiError,
-  bytesToBase64,
-  createLabApiClient,
-  type LabTransport,
-} from '../../electron/shared/contract.js';
+import { LabApiError, bytesToBase64, createLabApiClient, type LabTransport } from '../../electron/shared/client.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../electron/shared/contract.js';
 import { experimentConfigSchema, requestSchemas, validateRequest } from '../../electron/shared/schemas.js';
 
 function fakeTransport(replies: Record<string, unknown>, pathForFile?: (f: File) => string | null) {

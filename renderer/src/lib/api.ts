@@ -3,7 +3,8 @@
  * `window.lab`; in a browser under `lab serve` the same API is built over a WebSocket whose token comes from
  * the page URL. Nothing else in the renderer touches `window.lab` or the transport.
  */
-import { createLabApiClient, LabApiError, type ApiErrorInfo, type LabApi } from '../../../electron/shared/contract.js';
+import { createLabApiClient, LabApiError } from '../../../electron/shared/client.js';
+import type { ApiErrorInfo, LabApi } from '../../../electron/shared/contract.js';
 import { connectWebSocketTransport } from '../../../electron/shared/wsTransport.js';
 
 function resolveApi(): LabApi {
