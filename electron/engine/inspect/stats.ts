@@ -29,19 +29,25 @@ export interface TensorStats {
   saturatedFraction: number;
 }
 
-/** Mean of the finite entries (0 when there are none). */
-export function mean(data: ArrayLike<number>): number {
+/** Sum and count of the finite entries (NaN and ±Infinity skipped). */
+function finiteSum(data: ArrayLike<number>): { sum: number; count: number } {
   let sum = 0;
-  let k = 0;
+  let count = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v === 0) {
       // v − v is 0 exactly for finite v, NaN for NaN and ±Infinity: one test for "finite".
       sum += v;
-      k++;
+      count++;
     }
   }
-  return k === 0 ? 0 : sum / k;
+  return { sum, count };
+}
+
+/** Mean of the finite entries (0 when there are none). */
+export function mean(data: ArrayLike<number>): number {
+  const { sum, count } = finiteSum(data);
+  return count === 0 ? 0 : sum / count;
 }
 
 /**
@@ -90,15 +96,7 @@ export function std(data: ArrayLike<number>): number {
 
 /** `std` over the finite entries only, skipping NaN and ±Infinity one by one. */
 function checkedStd(data: ArrayLike<number>): number {
-  let sum = 0;
-  let k = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v - v === 0) {
-      sum += v;
-      k++;
-    }
-  }
+  const { sum, count: k } = finiteSum(data);
   if (k < 2) return 0;
   const m = sum / k;
   let ss = 0;
