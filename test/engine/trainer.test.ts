@@ -18,7 +18,7 @@ function presetConfig(id: string, steps: number): ExperimentConfig {
   return config;
 }
 
-async function run(config: ExperimentConfig, hooks: TrainHooks = {}, control?: TrainControl, backendChoice: 'fused' | 'cpu' | 'auto' = 'auto') {
+async function run(config: ExperimentConfig, hooks: TrainHooks = {}, control?: TrainControl, backendChoice: 'fused' | 'wasm' | 'cpu' | 'auto' = 'auto') {
   const initial = initModel(config.model, dataset.vocab.length, config.train.seed);
   const backend = await createBackend(initial, backendChoice);
   try {
@@ -67,6 +67,16 @@ describe('trainer', () => {
     const b = await losses();
     expect(a).toHaveLength(150);
     expect(a).toEqual(b);
+  });
+
+  it('follows the same trajectory on every backend for the same seed', async () => {
+    const config = presetConfig('bn3-fold', 200);
+    const results = [];
+    for (const backend of ['fused', 'wasm', 'cpu'] as const) results.push(await run(config, {}, undefined, backend));
+    expect(results.map((r) => r.backend.id)).toEqual(['fused', 'wasm', 'cpu']);
+    for (const r of results.slice(1)) {
+      for (const split of ['train', 'val', 'test'] as const) expect(Math.abs(r.loss[split] - results[0].loss[split])).toBeLessThan(1e-4);
+    }
   });
 
   it('reports only new steps, in order, and at most ~20 times a second', async () => {
