@@ -3,7 +3,8 @@
  * and dark follow the OS), and a small `guides` plugin drawing vertical lines (learning-rate changes) and
  * horizontal lines (the 1e-3 update:data guide) without pulling in the annotation plugin.
  */
-import { Chart, registerables, type Plugin } from 'chart.js';
+import { Chart, registerables, type ChartDataset, type ChartOptions, type Plugin } from 'chart.js';
+import type { Point } from './bucketedSeries.js';
 
 Chart.register(...registerables);
 
@@ -84,6 +85,31 @@ export function withAlpha(color: string, alpha: number): string {
   if (!hex) return color;
   const n = parseInt(hex[1], 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/**
+ * A line chart of a quantity over training steps. The points are already {x, y} objects in step order, so
+ * Chart.js's parsing is off and `normalized` lets it skip sorting — what keeps long live runs cheap to redraw.
+ */
+export function stepLineChart(
+  canvas: HTMLCanvasElement,
+  datasets: ChartDataset<'line', Point[]>[],
+  yTitle: string,
+  plugins: ChartOptions<'line'>['plugins'],
+): Chart<'line', Point[]> {
+  return new Chart<'line', Point[]>(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      normalized: true,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'step' } },
+        y: { type: 'linear', title: { display: true, text: yTitle } },
+      },
+      plugins,
+    },
+  });
 }
 
 /** Triggers a download of `data` (a data: URL or a Blob) as `filename`; works in Electron and browsers. */
