@@ -8,21 +8,11 @@ import { compareModels, type ModelEvaluator, type SplitExamples } from '../../el
 import { foldBatchNorm } from '../../electron/engine/fold/fold.js';
 import type { HiddenLayerConfig, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
-import { initModel } from '../../electron/engine/model/init.js';
 import { paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
+import { paramTensors, scoped, trainedLikeState, type RoleDraws } from '../helpers/tf.js';
 
 const V = 11;
-
-/** tf.tidy for results that are plain data (tf.tidy's typing only admits tensors). */
-function scoped<T>(fn: () => T): T {
-  tf.engine().startScope();
-  try {
-    return fn();
-  } finally {
-    tf.engine().endScope();
-  }
-}
 
 function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
   return {
@@ -47,26 +37,18 @@ function config(depth: number, rng: Rng, opts: { bias?: boolean; outputBN?: bool
   };
 }
 
-/** A model as if trained: γ, β and running statistics far from their initial 1/0. */
-function randomModel(cfg: ModelConfig, seed: number): ModelState {
-  const state = initModel(cfg, V, seed);
-  const rng = new Rng(seed + 1);
-  for (const spec of paramSpecs(cfg, V)) {
-    const t = state.tensors[spec.name];
-    for (let k = 0; k < t.length; k++) {
-      if (spec.role === 'gamma') t[k] = 0.5 + rng.uniform();
-      else if (spec.role === 'beta') t[k] = rng.normal() * 0.3;
-      else if (spec.role === 'runningMean') t[k] = rng.normal() * 0.5;
-      else if (spec.role === 'runningVar') t[k] = 0.3 + 2 * rng.uniform();
-    }
-  }
-  return state;
-}
+/** γ, β and running statistics far from their initial 1/0. */
+const TRAINED_BN: RoleDraws = {
+  gamma: (rng) => 0.5 + rng.uniform(),
+  beta: (rng) => rng.normal() * 0.3,
+  runningMean: (rng) => rng.normal() * 0.5,
+  runningVar: (rng) => 0.3 + 2 * rng.uniform(),
+};
+
+const randomModel = (cfg: ModelConfig, seed: number): ModelState => trainedLikeState(cfg, V, seed, TRAINED_BN);
 
 function evaluator(state: ModelState): ModelEvaluator {
-  const specs = paramSpecs(state.config, state.vocabSize);
-  const run = <T>(fn: (p: Record<string, tf.Tensor>) => T) =>
-    scoped(() => fn(Object.fromEntries(specs.map((s) => [s.name, tf.tensor(state.tensors[s.name], s.shape)]))));
+  const run = <T>(fn: (p: Record<string, tf.Tensor>) => T) => scoped(() => fn(paramTensors(state)));
   const bs = state.config.blockSize;
   return {
     logits: (x, n) => run((p) => forwardTf(state.config, V, p, tf.tensor2d(x, [n, bs], 'int32'), 'infer').logits.dataSync() as Float32Array),

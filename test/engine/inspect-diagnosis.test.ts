@@ -14,20 +14,11 @@ import { HISTOGRAM_BINS } from '../../electron/engine/inspect/histogram.js';
 import { buildSnapshot, type InspectionSnapshot } from '../../electron/engine/inspect/snapshot.js';
 import { UpdateRatioTracker } from '../../electron/engine/inspect/updateRatio.js';
 import { Rng } from '../../electron/engine/util/rng.js';
+import { paramTensors, scoped } from '../helpers/tf.js';
 
 const V = 7;
 const BATCH = 32;
 const HIDDEN = 12;
-
-/** tf.tidy for results that are plain data (tf.tidy's typing only admits tensors). */
-function scoped<T>(fn: () => T): T {
-  tf.engine().startScope();
-  try {
-    return fn();
-  } finally {
-    tf.engine().endScope();
-  }
-}
 
 function mlp(w1: InitSpec, b1: InitSpec, w2: InitSpec, b2: InitSpec): ModelConfig {
   const hidden: HiddenLayerConfig = {
@@ -62,7 +53,7 @@ function train(config: ModelConfig, steps: number, lr: number): { snapshot: Insp
   for (let step = 0; step < steps; step++) {
     const { x, y } = batch(rng);
     const { grads, traces } = scoped(() => {
-      const params = Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, tf.tensor(v, paramSpecs(config, V).find((s) => s.name === k)!.shape)]));
+      const params = paramTensors(state);
       const xt = tf.tensor2d(x, [BATCH, 3], 'int32');
       const yt = tf.tensor1d(y, 'int32');
       const g = tf.grads((...ps: tf.Tensor[]) => {

@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activation, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
-import { initModel } from '../../electron/engine/model/init.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { createTfjsBackend, INFERENCE_CHUNK_ROWS } from '../../electron/engine/compute/tfjs/tfjsBackend.js';
 import { loadTf, type LoadedTf } from '../../electron/engine/compute/tfLoaders.js';
+import { paramTensors, scoped, trainedLikeState, type RoleDraws } from '../helpers/tf.js';
 
 const VOCAB = 7;
 const BATCH = 16;
@@ -51,20 +51,15 @@ function randomConfig(rng: Rng): ModelConfig {
   };
 }
 
-/** Initialised state with γ, β and the running buffers moved off their trivial 1/0 values. */
-function randomState(config: ModelConfig, seed: number): ModelState {
-  const state = initModel(config, VOCAB, seed);
-  const rng = new Rng(seed + 1);
-  for (const spec of paramSpecs(config, VOCAB)) {
-    const t = state.tensors[spec.name];
-    for (let j = 0; j < t.length; j++) {
-      if (spec.role === 'gamma') t[j] = 1 + 0.3 * rng.normal();
-      else if (spec.role === 'beta' || spec.role === 'runningMean') t[j] = 0.3 * rng.normal();
-      else if (spec.role === 'runningVar') t[j] = 0.5 + rng.nextUint32() / 2 ** 32;
-    }
-  }
-  return state;
-}
+/** γ, β and the running buffers moved off their trivial 1/0 values. */
+const TRAINED_BN: RoleDraws = {
+  gamma: (rng) => 1 + 0.3 * rng.normal(),
+  beta: (rng) => 0.3 * rng.normal(),
+  runningMean: (rng) => 0.3 * rng.normal(),
+  runningVar: (rng) => 0.5 + rng.nextUint32() / 2 ** 32,
+};
+
+const randomState = (config: ModelConfig, seed: number): ModelState => trainedLikeState(config, VOCAB, seed, TRAINED_BN);
 
 function randomBatch(rng: Rng, rows: number, blockSize: number): { x: Int32Array; y: Int32Array } {
   const x = new Int32Array(rows * blockSize);
@@ -87,17 +82,7 @@ interface Oracle {
 
 async function onOracleBackend<T>(f: () => T): Promise<T> {
   await tf.setBackend('cpu');
-  let result: T | undefined;
-  tf.tidy(() => {
-    result = f(); // plain arrays out; every tensor made inside is freed
-  });
-  return result as T;
-}
-
-function tensorsOf(state: ModelState): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const spec of paramSpecs(state.config, state.vocabSize)) out[spec.name] = tf.tensor(state.tensors[spec.name], spec.shape);
-  return out;
+  return scoped(f); // plain arrays out; every tensor made inside is freed
 }
 
 /**
@@ -127,7 +112,7 @@ function tailLoss(state: ModelState, params: Record<string, tf.Tensor>, k: numbe
 
 function oracle(state: ModelState, x: Int32Array, y: Int32Array): Promise<Oracle> {
   return onOracleBackend(() => {
-    const params = tensorsOf(state);
+    const params = paramTensors(state);
     const trainable = paramSpecs(state.config, VOCAB).filter((s) => s.trainable).map((s) => s.name);
     const xt = tf.tensor2d(x, [y.length, state.config.blockSize], 'int32');
     const yt = tf.tensor1d(y, 'int32');
@@ -161,7 +146,7 @@ function oracle(state: ModelState, x: Int32Array, y: Int32Array): Promise<Oracle
 function inferenceOracle(state: ModelState, x: Int32Array, y: Int32Array): Promise<{ logits: Float32Array; loss: number }> {
   return onOracleBackend(() => {
     const xt = tf.tensor2d(x, [y.length, state.config.blockSize], 'int32');
-    const logits = forwardTf(state.config, VOCAB, tensorsOf(state), xt, 'infer').logits;
+    const logits = forwardTf(state.config, VOCAB, paramTensors(state), xt, 'infer').logits;
     return {
       logits: logits.dataSync() as Float32Array,
       loss: crossEntropyTf(logits, tf.tensor1d(y, 'int32'), VOCAB).dataSync()[0],
