@@ -1,20 +1,18 @@
 /**
  * The fused WebAssembly kernel against the oracle: `tf.grads` over `forwardTf(…, 'train')` + `crossEntropyTf`
  * on the TensorFlow.js cpu backend, for random small networks covering the whole MLP family.
+ * Presets, copies, input checks and kernel loading: fused-contract.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
-import { findKernelWasm } from '../../electron/engine/compute/fused/kernelModule.js';
 import type { Activation, HiddenLayerConfig, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
-import { initModel } from '../../electron/engine/model/init.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
-import { findPreset } from '../../electron/engine/model/presets.js';
 import { Rng } from '../../electron/engine/util/rng.js';
+import {
+  GRAD_TOLERANCE, GRAD_TOLERANCE_BATCH_OF_2, maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, randomBatch, trainedLikeState, type RoleDraws,
+} from '../helpers/tf.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -46,18 +44,14 @@ function configOf(shape: NetShape): ModelConfig {
   };
 }
 
-/** A model whose BatchNorm γ, β and running buffers are all non-trivial (so every term of the math is exercised). */
-function randomState(config: ModelConfig, vocab: number, seed: number): ModelState {
-  const state = initModel(config, vocab, seed);
-  const rng = new Rng(seed + 1);
-  for (const spec of paramSpecs(config, vocab)) {
-    const t = state.tensors[spec.name];
-    if (spec.role === 'gamma') for (let k = 0; k < t.length; k++) t[k] = 1 + 0.4 * rng.normal();
-    if (spec.role === 'runningMean') for (let k = 0; k < t.length; k++) t[k] = 0.3 * rng.normal();
-    if (spec.role === 'runningVar') for (let k = 0; k < t.length; k++) t[k] = 0.5 + rng.uniform();
-  }
-  return state;
-}
+/** BatchNorm γ and running buffers all non-trivial (so every term of the math is exercised). */
+const TRAINED_BN: RoleDraws = {
+  gamma: (rng) => 1 + 0.4 * rng.normal(),
+  runningMean: (rng) => 0.3 * rng.normal(),
+  runningVar: (rng) => 0.5 + rng.uniform(),
+};
+
+const randomState = (config: ModelConfig, vocab: number, seed: number): ModelState => trainedLikeState(config, vocab, seed, TRAINED_BN);
 
 function randomShape(rng: Rng, i: number): NetShape {
   const acts: Activation[] = ['tanh', 'relu', 'none'];
@@ -75,71 +69,6 @@ function randomShape(rng: Rng, i: number): NetShape {
     vocab: 3 + rng.int(30),
   };
 }
-
-interface Oracle {
-  loss: number;
-  grads: Record<string, Float32Array>;
-  batchStats: Map<number, { mean: Float32Array; variance: Float32Array }>;
-  activations: Float32Array[];
-}
-
-/** Loss, gradients of every trainable tensor and batch statistics from tf.grads over forwardTf('train'). */
-function oracle(state: ModelState, x: Int32Array, y: Int32Array): Oracle {
-  const { config, vocabSize } = state;
-  const specs = paramSpecs(config, vocabSize);
-  const trainable = specs.filter((s) => s.trainable);
-  let result: Oracle | undefined;
-  tf.tidy(() => {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const s of specs) tensors[s.name] = tf.tensor(state.tensors[s.name], s.shape);
-    const xt = tf.tensor2d(x, [y.length, config.blockSize], 'int32');
-    const yt = tf.tensor1d(y, 'int32');
-    const lossOf = (...values: tf.Tensor[]) => {
-      const params = { ...tensors };
-      trainable.forEach((s, k) => (params[s.name] = values[k]));
-      return crossEntropyTf(forwardTf(config, vocabSize, params, xt, 'train').logits, yt, vocabSize);
-    };
-    const { value, grads } = tf.valueAndGrads(lossOf)(trainable.map((s) => tensors[s.name]));
-    const trace = forwardTf(config, vocabSize, tensors, xt, 'train');
-    const batchStats = new Map<number, { mean: Float32Array; variance: Float32Array }>();
-    for (const [i, st] of trace.batchStats) batchStats.set(i, { mean: st.mean.dataSync() as Float32Array, variance: st.variance.dataSync() as Float32Array });
-    result = {
-      loss: value.dataSync()[0],
-      grads: Object.fromEntries(trainable.map((s, k) => [s.name, grads[k].dataSync() as Float32Array])),
-      batchStats,
-      activations: trace.activations.map((a) => a.dataSync() as Float32Array),
-    };
-  });
-  return result!;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]));
-  return m;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
-  return m;
-}
-
-function randomBatch(rng: Rng, rows: number, blockSize: number, vocab: number) {
-  return { x: rng.fillInts(new Int32Array(rows * blockSize), vocab), y: rng.fillInts(new Int32Array(rows), vocab) };
-}
-
-/**
- * Gradient error allowed, relative to the scale of the whole network's gradient (the largest |g| over all
- * params). The kernel does honest float32 arithmetic (as PyTorch does) while the tf cpu oracle accumulates
- * its sums in float64 before rounding, so they differ by float32 noise: measured ≤ 1.3e-6 for batches of
- * 7–50. A batch of 2 through BatchNorm is ill-conditioned (each feature is normalised over two values, so
- * its input gradient is pure cancellation); there the measured gap is ≤ 1.9e-5, and float64 torch confirms
- * the kernel's error is float32 rounding, not a formula difference.
- */
-const GRAD_TOLERANCE = 5e-6;
-const GRAD_TOLERANCE_BATCH_OF_2 = 5e-5;
 
 describe('fused kernel vs tf.grads oracle', () => {
   const rng = new Rng(2024);
@@ -161,7 +90,7 @@ describe('fused kernel vs tf.grads oracle', () => {
     const batchRng = new Rng(500 + i);
     const rows = [32, 7, 2, 50][i % 4];
     const { x, y } = randomBatch(batchRng, rows, config.blockSize, shape.vocab);
-    const expected = oracle(state, x, y);
+    const expected = oracleTrainStep(state, x, y);
     const backend = await createFusedBackend(state);
     const before = backend.state();
     const lr = 0.1;
@@ -223,7 +152,7 @@ describe('fused kernel vs tf.grads oracle', () => {
     const config = configOf(shape);
     const state = randomState(config, shape.vocab, 31);
     const { x, y } = randomBatch(new Rng(32), 300, config.blockSize, shape.vocab);
-    const expected = oracle(state, x, y);
+    const expected = oracleTrainStep(state, x, y);
     const backend = await createFusedBackend(state);
     const loss = backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
     expect(Math.abs(loss - expected.loss)).toBeLessThanOrEqual(2e-6 * expected.loss);
@@ -241,9 +170,7 @@ describe('fused kernel vs tf.grads oracle', () => {
     const n = i < 2 ? 5000 : 333;
     const { x, y } = randomBatch(new Rng(900 + i), n, config.blockSize, shape.vocab);
     const { logits, loss } = tf.tidy(() => {
-      const params: Record<string, tf.Tensor> = {};
-      for (const s of paramSpecs(config, shape.vocab)) params[s.name] = tf.tensor(state.tensors[s.name], s.shape);
-      const out = forwardTf(config, shape.vocab, params, tf.tensor2d(x, [n, config.blockSize], 'int32'), 'infer').logits;
+      const out = forwardTf(config, shape.vocab, paramTensors(state), tf.tensor2d(x, [n, config.blockSize], 'int32'), 'infer').logits;
       return { logits: out.dataSync() as Float32Array, loss: crossEntropyTf(out, tf.tensor1d(y, 'int32'), shape.vocab).dataSync()[0] };
     });
     const got = backend.logits(x, n);
@@ -275,8 +202,7 @@ describe('fused kernel: layer-output gradients in the trace', () => {
     // the loss with respect to the probes. The forward below mirrors forwardTf block by block (and is
     // checked against it) so the probes sit exactly where the trace reads.
     const { want, logitsDiff } = tf.tidy(() => {
-      const p: Record<string, tf.Tensor> = {};
-      for (const s of paramSpecs(config, shape.vocab)) p[s.name] = tf.tensor(state.tensors[s.name], s.shape);
+      const p = paramTensors(state);
       const xt = tf.tensor2d(x, [rows, config.blockSize], 'int32');
       const yt = tf.tensor1d(y, 'int32');
       const forwardWithProbes = (probes: tf.Tensor[]) => {
@@ -311,98 +237,5 @@ describe('fused kernel: layer-output gradients in the trace', () => {
     trace.forEach((t, k) => expect(maxAbsDiff(t.gradient, want[k])).toBeLessThanOrEqual(GRAD_TOLERANCE * scale));
     expect(() => backend.gradients()).toThrow(/capture.gradients/);
     backend.dispose();
-  });
-});
-
-describe('fused kernel: presets and contract', () => {
-  it('zero-init: only b2 ever gets a non-zero gradient and only b2 changes', async () => {
-    const model = findPreset('zero-init')!.config.model;
-    const state = initModel(model, 27, 1);
-    const backend = await createFusedBackend(state);
-    const rng = new Rng(3);
-    for (let step = 0; step < 50; step++) {
-      const { x, y } = randomBatch(rng, 32, model.blockSize, 27);
-      backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
-      const grads = backend.gradients();
-      for (const [name, g] of Object.entries(grads)) {
-        if (name === 'b2') expect(maxAbs(g)).toBeGreaterThan(0);
-        else if (name !== 'C') expect(maxAbs(g), name).toBe(0);
-      }
-      // C's gradient flows through W1 = 0, so it is exactly zero too.
-      expect(maxAbs(grads.C)).toBe(0);
-    }
-    const after = backend.state();
-    for (const [name, t] of Object.entries(after.tensors)) {
-      const changed = maxAbsDiff(t, state.tensors[name]) > 0;
-      expect(changed, name).toBe(name === 'b2');
-    }
-    backend.dispose();
-  });
-
-  it('bn3-fold: matches the oracle on a batch of 32 and loss falls when trained on a fixed batch', async () => {
-    const model = findPreset('bn3-fold')!.config.model;
-    const state = initModel(model, 27, 42);
-    const rng = new Rng(5);
-    const { x, y } = randomBatch(rng, 32, model.blockSize, 27);
-    const expected = oracle(state, x, y);
-    const backend = await createFusedBackend(state);
-    const first = backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
-    expect(Math.abs(first - expected.loss)).toBeLessThanOrEqual(2e-6 * expected.loss);
-    const grads = backend.gradients();
-    const scale = Math.max(...Object.values(expected.grads).map(maxAbs));
-    for (const [name, g] of Object.entries(grads)) expect(maxAbsDiff(g, expected.grads[name]), name).toBeLessThanOrEqual(GRAD_TOLERANCE * scale);
-    let last = first;
-    for (let s = 0; s < 200; s++) last = backend.trainStep(x, y, 0.1, { gradients: false, trace: false });
-    expect(last).toBeLessThan(first * 0.5);
-    backend.dispose();
-  });
-
-  it('the state it returns is a copy, and the caller keeps its own tensors', async () => {
-    const model = findPreset('bn3-fold')!.config.model;
-    const state = initModel(model, 27, 9);
-    const w1 = state.tensors.W1.slice();
-    const backend = await createFusedBackend(state);
-    const { x, y } = randomBatch(new Rng(1), 32, model.blockSize, 27);
-    backend.trainStep(x, y, 0.1, { gradients: false, trace: false });
-    expect(state.tensors.W1).toEqual(w1);
-    const copy = backend.state();
-    expect(maxAbsDiff(copy.tensors.W1, w1)).toBeGreaterThan(0);
-    backend.trainStep(x, y, 0.1, { gradients: false, trace: false });
-    expect(maxAbsDiff(copy.tensors.W1, backend.tensor('W1'))).toBeGreaterThan(0);
-    expect(backend.report.id).toBe('fused');
-    backend.dispose();
-    expect(() => backend.tensor('W1')).toThrow(/dispose/);
-  });
-
-  it('rejects tokens outside the vocabulary and mis-shaped batches', async () => {
-    const model = findPreset('bn3-fold')!.config.model;
-    const backend = await createFusedBackend(initModel(model, 27, 9));
-    const x = new Int32Array(32 * 3);
-    const y = new Int32Array(32);
-    x[40] = 27;
-    expect(() => backend.trainStep(x, y, 0.1, { gradients: false, trace: false })).toThrow(/vocabulary/);
-    expect(() => backend.trainStep(new Int32Array(5), y, 0.1, { gradients: false, trace: false })).toThrow(/expected/);
-    y[3] = -1;
-    expect(() => backend.loss(new Int32Array(32 * 3), y, 32)).toThrow(/vocabulary/);
-    backend.dispose();
-  });
-
-  it('loads the kernel from the repository, an explicit path or bytes, and says where it looked when missing', async () => {
-    const found = findKernelWasm();
-    expect(found.endsWith(path.join('resources', 'kernel', 'mlp.wasm'))).toBe(true);
-    const model = findPreset('zero-init')!.config.model;
-    const state = initModel(model, 27, 4);
-    const { x, y } = randomBatch(new Rng(2), 32, model.blockSize, 27);
-    const losses = [];
-    for (const options of [{}, { wasmPath: found }, { wasmBytes: new Uint8Array(readFileSync(found)) }]) {
-      const backend = await createFusedBackend(state, options);
-      losses.push(backend.trainStep(x, y, 0.1, { gradients: false, trace: false }));
-      backend.dispose();
-    }
-    expect(losses[0]).toBeCloseTo(Math.log(27), 5); // all-zero weights: uniform softmax
-    expect(new Set(losses).size).toBe(1);
-    const empty = mkdtempSync(path.join(os.tmpdir(), 'no-kernel-'));
-    expect(() => findKernelWasm(empty)).toThrow(/build:kernel/);
-    await expect(createFusedBackend(state, { wasmPath: path.join(empty, 'mlp.wasm') })).rejects.toThrow(/ENOENT/);
   });
 });

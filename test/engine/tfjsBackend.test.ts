@@ -13,7 +13,7 @@ import { Rng } from '../../electron/engine/util/rng.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { createTfjsBackend, INFERENCE_CHUNK_ROWS } from '../../electron/engine/compute/tfjs/tfjsBackend.js';
 import { loadTf, type LoadedTf } from '../../electron/engine/compute/tfLoaders.js';
-import { paramTensors, scoped, trainedLikeState, type RoleDraws } from '../helpers/tf.js';
+import { oracleTrainStep, paramTensors, scoped, trainedLikeState, type OracleStep, type RoleDraws } from '../helpers/tf.js';
 
 const VOCAB = 7;
 const BATCH = 16;
@@ -72,11 +72,8 @@ function randomBatch(rng: Rng, rows: number, blockSize: number): { x: Int32Array
 
 // ---- the oracle (tf.grads over forwardTf on the cpu tf.js backend) ----------------------------------------
 
-interface Oracle {
-  loss: number;
-  grads: Record<string, Float32Array>;
-  batchStats: Map<number, { mean: Float32Array; variance: Float32Array }>;
-  activations: Float32Array[];
+/** The oracle's step plus dLoss/d(activation) of each hidden block (what the trace's gradients must equal). */
+interface Oracle extends OracleStep {
   activationGrads: Float32Array[];
 }
 
@@ -112,34 +109,17 @@ function tailLoss(state: ModelState, params: Record<string, tf.Tensor>, k: numbe
 
 function oracle(state: ModelState, x: Int32Array, y: Int32Array): Promise<Oracle> {
   return onOracleBackend(() => {
+    const step = oracleTrainStep(state, x, y);
     const params = paramTensors(state);
-    const trainable = paramSpecs(state.config, VOCAB).filter((s) => s.trainable).map((s) => s.name);
     const xt = tf.tensor2d(x, [y.length, state.config.blockSize], 'int32');
     const yt = tf.tensor1d(y, 'int32');
-    const lossOf = (...values: tf.Tensor[]) => {
-      const p = { ...params };
-      trainable.forEach((name, j) => (p[name] = values[j]));
-      return crossEntropyTf(forwardTf(state.config, VOCAB, p, xt, 'train').logits, yt, VOCAB);
-    };
-    const { value, grads } = tf.valueAndGrads(lossOf)(trainable.map((name) => params[name]));
     const trace = forwardTf(state.config, VOCAB, params, xt, 'train');
-    const loss = value.dataSync()[0];
     const activationGrads = trace.activations.map((a, k) => {
       const tail = tailLoss(state, params, k, a, yt).dataSync()[0];
-      expect(tail).toBeCloseTo(loss, 5); // the split forward reproduces forwardTf
+      expect(tail).toBeCloseTo(step.loss, 5); // the split forward reproduces forwardTf
       return tf.grad((h: tf.Tensor) => tailLoss(state, params, k, h as tf.Tensor2D, yt))(a).dataSync() as Float32Array;
     });
-    const batchStats = new Map<number, { mean: Float32Array; variance: Float32Array }>();
-    for (const [i, s] of trace.batchStats) {
-      batchStats.set(i, { mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array });
-    }
-    return {
-      loss,
-      grads: Object.fromEntries(trainable.map((name, j) => [name, grads[j].dataSync() as Float32Array])),
-      batchStats,
-      activations: trace.activations.map((a) => a.dataSync() as Float32Array),
-      activationGrads,
-    };
+    return { ...step, activationGrads };
   });
 }
 
