@@ -191,6 +191,7 @@ describe('runs through training processes', () => {
     await expect(service.handlers['runs.delete']({ runId: started.id })).rejects.toThrow(/still running/);
 
     // Simulate a crash of the training process (as an out-of-memory kill would).
+    const changedBefore = changed.length;
     service.shutdown();
     const end = await finished(started.id);
     expect(end.status).toBe('failed');
@@ -203,6 +204,10 @@ describe('runs through training processes', () => {
     const line = (await service.handlers['runs.list'](undefined)).find((r) => r.id === started.id)!;
     expect(line.status).toBe('failed');
 
+    // The manager lets go of a run (and announces it) only once its process has exited and the record is written.
+    for (let i = 0; i < 200 && !changed.slice(changedBefore).some((ids) => ids.includes(started.id)); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     await service.handlers['runs.delete']({ runId: started.id });
     expect(existsSync(service.runs.dir(started.id))).toBe(false);
     expect((await service.handlers['runs.list'](undefined)).some((r) => r.id === started.id)).toBe(false);
