@@ -32,20 +32,17 @@ export function connectWebSocketTransport(options: WebSocketTransportOptions = {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let nextId = 1;
-  let socket: WebSocket | null = null;
   let opened: Promise<WebSocket> | null = null;
 
   function connect(): Promise<WebSocket> {
     if (opened) return opened;
     opened = new Promise<WebSocket>((resolve, reject) => {
       const ws = new Impl(url);
-      socket = ws;
       ws.addEventListener('open', () => resolve(ws));
       ws.addEventListener('message', (e: MessageEvent) => onMessage(String(e.data)));
       ws.addEventListener('close', () => {
         // Fail everything in flight; the next call reconnects (e.g. after the server restarted).
         opened = null;
-        socket = null;
         for (const p of pending.values()) p.reject(new Error('connection to the lab server closed'));
         pending.clear();
         reject(new Error('could not connect to the lab server'));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activation, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
-import { linearLayouts, paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
+import { linearLayouts, type ModelState } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { createTfjsBackend, INFERENCE_CHUNK_ROWS } from '../../electron/engine/compute/tfjs/tfjsBackend.js';

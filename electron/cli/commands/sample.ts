@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createBackend } from '../../engine/compute/select.js';
 import { LabError } from '../../engine/errors.js';
 import { importModel } from '../../engine/io/exportModel.js';
-import { openRun } from '../../engine/run/openRun.js';
+import { loadRunModel } from '../../engine/run/modelFiles.js';
 import { sampleWords } from '../../engine/sample/sample.js';
 import { backendOption, defineCommand, helpText, intOption, parseCommandArgs, printJson, requireOption } from '../args.js';
 
@@ -29,7 +29,8 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   const seed = intOption('sample', 'seed', values.seed, 0, 2 ** 32 - 1) ?? 42;
   const { state, vocab } = values.model
     ? await importModel(values.model)
-    : await openModel(path.resolve(requireOption('sample', 'run', values.run)));
+    : // A run folder and a folded model folder (`lab fold`'s output) both hold checkpoint.safetensors.
+      await loadRunModel(path.resolve(requireOption('sample', 'run', values.run)));
   const backend = await createBackend(state, backendOption('sample', values.backend));
   try {
     const words = sampleWords((x, n) => backend.logits(x, n), vocab, state.config.blockSize, count, seed);
@@ -37,15 +38,5 @@ export async function sampleCommand(argv: string[]): Promise<void> {
     else for (const w of words) console.log(w);
   } finally {
     backend.dispose();
-  }
-}
-
-/** A run folder (run.json + checkpoint) or a bare model folder with a checkpoint (e.g. `fold`'s output). */
-async function openModel(dir: string) {
-  const { loadRunModel } = await import('../../engine/run/modelFiles.js');
-  try {
-    return await openRun(dir);
-  } catch {
-    return loadRunModel(dir);
   }
 }

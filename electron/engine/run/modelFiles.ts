@@ -36,7 +36,8 @@ export async function loadRunModel(runDir: string): Promise<{ state: ModelState;
   try {
     bytes = await fs.readFile(file);
   } catch {
-    throw new LabError('RUN', `${runDir} has no saved model yet (${CHECKPOINT_FILE} is missing)`);
+    const isFolder = await fs.stat(runDir).then((s) => s.isDirectory(), () => false);
+    throw new LabError('RUN', isFolder ? `${runDir} has no saved model yet (${CHECKPOINT_FILE} is missing)` : `${runDir}: no such run folder`);
   }
   const { state, meta } = decodeModelSafetensors(bytes, file);
   return { state, vocab: meta.vocab };
