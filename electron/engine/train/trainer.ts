@@ -7,7 +7,7 @@
  */
 import type { ComputeBackend } from '../compute/types.js';
 import type { PreparedDataset, SplitExamples } from '../data/index.js';
-import { buildSnapshot, paramUpdateToData, type InspectionSnapshot } from '../inspect/snapshot.js';
+import { buildSnapshot, hasChanged, paramUpdateToData, type InspectionSnapshot } from '../inspect/snapshot.js';
 import { learningRateAt, type ExperimentConfig } from '../model/config.js';
 import { updateToDataFromMoments } from '../inspect/stats.js';
 import { paramSpecs, sizeOf, type ModelState } from '../model/params.js';
@@ -63,13 +63,7 @@ export function evaluateSplits(backend: ComputeBackend, dataset: PreparedDataset
 export function changedParams(backend: ComputeBackend, initial: ModelState): ParamSummary[] {
   return paramSpecs(initial.config, initial.vocabSize)
     .filter((s) => s.trainable)
-    .map((s) => {
-      const now = backend.tensor(s.name);
-      const before = initial.tensors[s.name];
-      let changed = false;
-      for (let i = 0; i < now.length && !changed; i++) changed = now[i] !== before[i];
-      return { name: s.name, shape: s.shape, changed };
-    });
+    .map((s) => ({ name: s.name, shape: s.shape, changed: hasChanged(backend.tensor(s.name), initial.tensors[s.name]) }));
 }
 
 /**
@@ -124,6 +118,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastFlush = performance.now();
   let step = 0;
   let lastLoss = NaN;
+  let lastEvalStep = -1;
 
   const flush = (state: TrainProgress['state']) => {
     const progress: TrainProgress = {
@@ -152,6 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       train: backend.loss(dataset.train.x, dataset.train.y, dataset.train.n),
       val: backend.loss(dataset.val.x, dataset.val.y, dataset.val.n),
     };
+    lastEvalStep = step;
     hooks.onEval?.(point);
   };
 
@@ -189,7 +185,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
       }
       step++;
-      if (trainCfg.evalEvery > 0 && step % trainCfg.evalEvery === 0) {
+      // The last step's evaluation is the final one below, which covers every split: no need to do it twice.
+      if (trainCfg.evalEvery > 0 && step % trainCfg.evalEvery === 0 && step < trainCfg.steps) {
         evalDue = true;
         break;
       }
@@ -202,8 +199,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   flush('running');
   const loss = evaluateSplits(backend, dataset);
-  // The final point of the chart, unless the loop just evaluated this very step.
-  if (trainCfg.evalEvery <= 0 || step % trainCfg.evalEvery !== 0) hooks.onEval?.({ step, train: loss.train, val: loss.val });
+  // The final point of the chart, unless a stop landed right after an evaluation of this very step.
+  if (lastEvalStep !== step) hooks.onEval?.({ step, train: loss.train, val: loss.val });
 
   return {
     status: step >= trainCfg.steps ? 'completed' : 'stopped',
