@@ -12,6 +12,7 @@ import type { ModelState } from '../model/params.js';
 import { exportRun } from '../run/exportRun.js';
 import { checkFold, openFoldableRun } from '../run/foldRun.js';
 import { loadRunDataset, openRun } from '../run/openRun.js';
+import { readRunRecord } from '../run/runFolder.js';
 import { sampleWords } from '../sample/sample.js';
 import type { ModelJob, ModelJobResult, ModelJobResults, SampleModel } from './jobProtocol.js';
 
@@ -44,9 +45,10 @@ async function execute(job: ModelJob): Promise<ModelJobResults[ModelJob['kind']]
  * the run, written atomically and verified by reloading every file (run/exportRun.ts).
  */
 async function exportIntoNewFolder(job: Extract<ModelJob, { kind: 'export' }>): Promise<ModelJobResults['export']> {
-  const run = await openRun(job.runDir);
-  const fold = job.fold && hasBatchNorm(run.state.config);
-  const folder = path.join(path.resolve(job.parentFolder), `${run.record.id}${fold ? '-folded' : ''}`);
+  // Only the record is needed to name the folder; exportRun loads the model itself.
+  const record = await readRunRecord(job.runDir);
+  const fold = job.fold && hasBatchNorm(record.config.model);
+  const folder = path.join(path.resolve(job.parentFolder), `${record.id}${fold ? '-folded' : ''}`);
   const result = await exportRun(job.runDir, { outDir: folder, formats: job.formats ?? ALL_FORMATS, fold });
   return { folder: result.outDir, files: result.files.map((f) => ({ name: path.relative(result.outDir, f.path), bytes: f.bytes })) };
 }

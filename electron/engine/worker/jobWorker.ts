@@ -9,44 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isLabError } from '../errors.js';
+import { parentPort } from './parentPort.js';
 import { executeModelJob } from './jobExecutor.js';
 import type { JobRequest, JobResponse } from './jobProtocol.js';
-
-interface Port {
-  onMessage(handler: (message: JobRequest) => void): void;
-  /** Sends the answer, then calls `sent` once it is safe to exit. */
-  post(response: JobResponse, sent: () => void): void;
-}
-
-/** Electron's utilityProcess exposes `process.parentPort`; Node's fork exposes `process.send`. */
-function parentPort(): Port {
-  type ElectronPort = { on(e: 'message', f: (m: { data: unknown }) => void): void; postMessage(m: unknown): void };
-  const electronPort = (process as unknown as { parentPort?: ElectronPort }).parentPort;
-  if (electronPort) {
-    return {
-      onMessage: (handler) => electronPort.on('message', (m) => handler(m.data as JobRequest)),
-      // postMessage has no completion callback: give the message a moment to leave before exiting.
-      post: (response, sent) => {
-        electronPort.postMessage(response);
-        setTimeout(sent, 50);
-      },
-    };
-  }
-  if (process.send) {
-    // Without a parent there is nobody to answer to: do not linger as an orphan.
-    process.on('disconnect', () => process.exit(1));
-    return {
-      onMessage: (handler) => process.on('message', (m) => handler(m as JobRequest)),
-      post: (response, sent) => void process.send!(response, undefined, {}, () => sent()),
-    };
-  }
-  throw new Error('jobWorker must be started as a child process (child_process.fork or utilityProcess.fork)');
-}
 
 function main(): void {
   // tf.js's "install tfjs-node" banner would only add noise to the parent's log.
   tf.env().set('PROD', true);
-  const port = parentPort();
+  const port = parentPort<JobRequest, JobResponse>('jobWorker', true);
   let started = false;
   port.onMessage((request) => {
     if (started) return;

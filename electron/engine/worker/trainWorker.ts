@@ -8,37 +8,15 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { isLabError } from '../errors.js';
+import { parentPort } from './parentPort.js';
 import { executeRun } from '../run/executeRun.js';
 import { TrainControl } from '../train/control.js';
 import type { WorkerCommand, WorkerEvent } from './protocol.js';
 
-interface Port {
-  onMessage(handler: (message: WorkerCommand) => void): void;
-  post(event: WorkerEvent): void;
-}
-
-/** Electron's utilityProcess exposes `process.parentPort`; Node's fork exposes `process.send`. */
-function parentPort(): Port {
-  const electronPort = (process as unknown as { parentPort?: { on(e: 'message', f: (m: { data: unknown }) => void): void; postMessage(m: unknown): void } }).parentPort;
-  if (electronPort) {
-    return {
-      onMessage: (handler) => electronPort.on('message', (m) => handler(m.data as WorkerCommand)),
-      post: (event) => electronPort.postMessage(event),
-    };
-  }
-  if (process.send) {
-    return {
-      onMessage: (handler) => process.on('message', (m) => handler(m as WorkerCommand)),
-      post: (event) => process.send!(event),
-    };
-  }
-  throw new Error('trainWorker must be started as a child process (child_process.fork or utilityProcess.fork)');
-}
-
 function main(): void {
   // The run reports its backend itself; tf.js's "install tfjs-node" banner would only add noise to the log.
   tf.env().set('PROD', true);
-  const port = parentPort();
+  const port = parentPort<WorkerCommand, WorkerEvent>('trainWorker');
   const control = new TrainControl();
   let started = false;
   port.onMessage((command) => {
