@@ -127,19 +127,33 @@ static void sgd_moments(float *restrict p, const float *restrict g, float lr, in
 
 /* ---------- forward ---------- */
 
-/* H0[r] = C[x[r,0]] ‖ C[x[r,1]] ‖ …; returns 0 if a token is outside the vocabulary. */
-static int gather(const Net *net, int rows) {
+/*
+ * 1 when every context token (and, with `targets`, every target) is inside the vocabulary. Both entry points
+ * call it before they write anything, so a rejected batch leaves the model exactly as it was: parameters,
+ * gradients, moments and BatchNorm's running buffers (which a training forward pass moves layer by layer).
+ * One pass of compares and ORs over rows·(block + 1) ints: nothing next to a step's matrix products.
+ */
+static int batch_in_vocab(const Net *net, int rows, int targets) {
+  const unsigned vocab = (unsigned)net->vocab;
+  const unsigned classes = (unsigned)net->layers[net->nlayers - 1].out;
+  const int n = rows * net->block;
+  int bad = 0;
+  for (int k = 0; k < n; k++) bad |= (unsigned)net->x[k] >= vocab;
+  if (targets)
+    for (int r = 0; r < rows; r++) bad |= (unsigned)net->y[r] >= classes;
+  return !bad;
+}
+
+/* H0[r] = C[x[r,0]] ‖ C[x[r,1]] ‖ … (tokens already checked by batch_in_vocab). */
+static void gather(const Net *net, int rows) {
   const int emb = net->emb, block = net->block, width = emb * block;
   for (int r = 0; r < rows; r++) {
     for (int t = 0; t < block; t++) {
-      unsigned tok = (unsigned)net->x[r * block + t];
-      if (tok >= (unsigned)net->vocab) return 0;
-      const float *src = net->C + tok * emb;
+      const float *src = net->C + net->x[r * block + t] * emb;
       float *dst = net->H0 + r * width + t * emb;
       for (int e = 0; e < emb; e++) dst[e] = src[e];
     }
   }
-  return 1;
 }
 
 /* Column statistics of Z [rows,out]: mean and unbiased variance, then the running-buffer update. */
@@ -200,20 +214,19 @@ static void layer_forward(const Net *net, Layer *L, const float *Hin, int rows, 
   }
 }
 
-/* Runs every block; returns 0 on a bad token. */
-static int forward(const Net *net, int rows, int train) {
-  if (!gather(net, rows)) return 0;
+/* Runs every block (tokens already checked by batch_in_vocab). */
+static void forward(const Net *net, int rows, int train) {
+  gather(net, rows);
   const float *h = net->H0;
   for (int l = 0; l < net->nlayers; l++) {
     layer_forward(net, &net->layers[l], h, rows, train);
     h = net->layers[l].H;
   }
-  return 1;
 }
 
 /*
  * Sum over rows of −log softmax(logits)[y]. With `grad` set, also writes dLoss/dlogits of the MEAN loss,
- * (softmax − onehot)/rows, into the output block's dH. Returns −1 on a bad target.
+ * (softmax − onehot)/rows, into the output block's dH. Targets already checked by batch_in_vocab.
  */
 static double cross_entropy(const Net *net, int rows, int grad) {
   const Layer *L = &net->layers[net->nlayers - 1];
@@ -223,8 +236,7 @@ static double cross_entropy(const Net *net, int rows, int grad) {
   for (int r = 0; r < rows; r++) {
     const float *l = L->H + r * V;
     float *e = L->dH + r * V; /* scratch for e^(l − max), turned into the gradient in place */
-    unsigned y = (unsigned)net->y[r];
-    if (y >= (unsigned)V) return -1.0;
+    const int y = net->y[r];
     float mx = l[0];
     for (int j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
     exp_shifted(l, mx, e, V);
@@ -342,14 +354,13 @@ static void update(const Net *net, float lr, double *moments) {
 /*
  * One SGD step on the first `rows` contexts/targets in net->x / net->y (training mode).
  * `moments` is null (the plain path) or room for 4 doubles per trainable tensor, filled as `update` says.
- * Returns the mean loss before the update, or −1 if a token or target is outside the vocabulary
- * (then nothing has been updated except possibly running buffers of blocks before the bad token was seen —
- * gather runs first, so in practice nothing).
+ * Returns the mean loss before the update, or −1 if a token or target is outside the vocabulary — checked
+ * before the forward pass, so then nothing at all has been written (running buffers included).
  */
 EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr, double *moments) {
-  if (!forward(net, rows, 1)) return -1.0;
-  double total = cross_entropy(net, rows, 1);
-  if (total < 0.0) return -1.0;
+  if (!batch_in_vocab(net, rows, 1)) return -1.0;
+  forward(net, rows, 1);
+  const double total = cross_entropy(net, rows, 1);
   for (int l = net->nlayers - 1; l >= 0; l--) {
     Layer *L = &net->layers[l];
     const float *Hin = l > 0 ? net->layers[l - 1].H : net->H0;
@@ -363,9 +374,11 @@ EXPORT("mlp_train_step") double mlp_train_step(Net *net, int rows, float lr, dou
 
 /*
  * Inference-mode forward (BatchNorm from running buffers) of `rows` contexts; logits land in the output
- * block's H. With `with_loss`, returns the SUM of the rows' cross-entropies (0 otherwise); −1 on a bad token.
+ * block's H. With `with_loss`, returns the SUM of the rows' cross-entropies (0 otherwise); −1 on a token (or,
+ * with `with_loss`, a target) outside the vocabulary, checked before anything is written.
  */
 EXPORT("mlp_infer") double mlp_infer(Net *net, int rows, int with_loss) {
-  if (!forward(net, rows, 0)) return -1.0;
+  if (!batch_in_vocab(net, rows, with_loss)) return -1.0;
+  forward(net, rows, 0);
   return with_loss ? cross_entropy(net, rows, 0) : 0.0;
 }

@@ -32,6 +32,18 @@ interface MemoryViews {
   moments: Float64Array;
 }
 
+/**
+ * Why the kernel refused a batch (it answers only −1): the first token or target outside [0, vocab), by index.
+ * Looked for only after a refusal, so the every-step path pays nothing for the message.
+ */
+function outsideVocabulary(what: string, x: Int32Array, y: Int32Array | null, vocab: number): string {
+  const bad = (v: number) => v < 0 || v >= vocab;
+  const i = x.findIndex(bad);
+  const j = y ? y.findIndex(bad) : -1;
+  const where = i >= 0 ? `token x[${i}] = ${x[i]}` : j >= 0 ? `target y[${j}] = ${y![j]}` : 'a token or target';
+  return `${what}: ${where} is outside the vocabulary [0, ${vocab}); nothing was changed`;
+}
+
 const REPORT: BackendReport = { id: 'fused', description: 'fused WebAssembly SIMD kernel', skipped: [] };
 
 class FusedBackend implements ComputeBackend {
@@ -80,7 +92,8 @@ class FusedBackend implements ComputeBackend {
     i32.set(x, this.plan.rows.x >> 2);
     i32.set(y, this.plan.rows.y >> 2);
     const loss = kernel.mlp_train_step(this.plan.net, rows, lr, capture.gradients ? this.plan.moments : 0);
-    if (loss < 0) throw new RangeError(`trainStep: a token or target is outside the vocabulary [0, ${this.state0.vocabSize})`);
+    // The kernel checks the whole batch before it writes anything, so a refused step leaves the model as it was.
+    if (loss < 0) throw new RangeError(outsideVocabulary('trainStep', x, y, this.state0.vocabSize));
     this.lastRows = rows;
     this.lastCapture = capture;
     return loss;
@@ -158,6 +171,8 @@ class FusedBackend implements ComputeBackend {
     this.ensureRows(Math.min(n, this.chunk));
     const rowsPerCall = this.plan.rows.capacity;
     const logitsAddr = this.plan.rows.blocks[this.plan.rows.blocks.length - 1].H;
+    // Inference reuses the row buffers: the last training step's trace is gone (also if a chunk is refused below).
+    this.lastCapture = { gradients: this.lastCapture.gradients, trace: false };
     let total = 0;
     for (let start = 0; start < n; start += rowsPerCall) {
       const rows = Math.min(rowsPerCall, n - start);
@@ -165,12 +180,14 @@ class FusedBackend implements ComputeBackend {
       i32.set(x.subarray(start * block, (start + rows) * block), this.plan.rows.x >> 2);
       if (y) i32.set(y.subarray(start, start + rows), this.plan.rows.y >> 2);
       const sum = kernel.mlp_infer(this.plan.net, rows, y ? 1 : 0);
-      if (sum < 0) throw new RangeError(`a token or target is outside the vocabulary [0, ${this.state0.vocabSize})`);
+      if (sum < 0) {
+        // Every earlier chunk passed, so the first bad value up to this chunk's end is in this chunk.
+        const upTo = start + rows;
+        throw new RangeError(outsideVocabulary(y ? 'loss' : 'logits', x.subarray(0, upTo * block), y && y.subarray(0, upTo), this.state0.vocabSize));
+      }
       total += sum;
       onChunk(start, rows, logitsAddr);
     }
-    // Inference reuses the row buffers: the last training step's trace is gone.
-    this.lastCapture = { gradients: this.lastCapture.gradients, trace: false };
     return total;
   }
 
