@@ -10,13 +10,11 @@
  * moments of g and of the updated p that the every-step update:data inspector needs (see sgd_moments).
  */
 #include "net.h"
+#include "layout.h"
 #include "vmath.h"
 #include "gemm.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
-
-EXPORT("mlp_net_words") int mlp_net_words(void) { return sizeof(Net) / 4; }
-EXPORT("mlp_layer_words") int mlp_layer_words(void) { return sizeof(Layer) / 4; }
 
 /* ---------- elementwise helpers (flat arrays; [rows,out] blocks are contiguous) ---------- */
 

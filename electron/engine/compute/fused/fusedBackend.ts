@@ -12,7 +12,8 @@
 import type { ModelState } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
 import { instantiateKernel, type KernelExports, type KernelSource } from './kernelModule.js';
-import { LAYER_WORDS, NET_WORDS, planModel, planRows, type NetPlan } from './netDescriptor.js';
+import { kernelLayout } from './kernelLayout.js';
+import { planModel, planRows, type NetPlan } from './netDescriptor.js';
 import { WasmArena } from './wasmArena.js';
 
 export type FusedBackendOptions = KernelSource;
@@ -67,12 +68,11 @@ class FusedBackend implements ComputeBackend {
   private readonly state0: ModelState;
 
   constructor(kernel: KernelExports, state: ModelState) {
-    if (kernel.mlp_net_words() !== NET_WORDS || kernel.mlp_layer_words() !== LAYER_WORDS) {
-      throw new Error('fused kernel: descriptor layout of mlp.wasm does not match netDescriptor.ts (rebuild the kernel)');
-    }
+    // Every descriptor offset comes from the kernel; a kernel out of step with this wrapper fails here, by field.
+    const layout = kernelLayout(kernel);
     this.kernel = kernel;
     this.arena = new WasmArena(kernel.memory, kernel.__heap_base.value);
-    this.plan = planModel(this.arena, state);
+    this.plan = planModel(this.arena, state, layout);
     const state0: ModelState = { config: structuredClone(state.config), vocabSize: state.vocabSize, tensors: {} };
     this.state0 = state0;
     this.rowMark = this.arena.mark();

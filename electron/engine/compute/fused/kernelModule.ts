@@ -37,8 +37,14 @@ export interface KernelSource {
 export interface KernelExports {
   memory: WasmMemory;
   __heap_base: { value: number };
-  mlp_net_words(): number;
-  mlp_layer_words(): number;
+  /** The descriptor layout table (native/kernel/layout.h; read by kernelLayout.ts): entry count, then per entry. */
+  mlp_layout_count(): number;
+  /** Byte address of a NUL-terminated name ("Net.eps", "Layer", "act.tanh"); 0 out of range. */
+  mlp_layout_name(i: number): number;
+  mlp_layout_offset(i: number): number;
+  mlp_layout_size(i: number): number;
+  /** A character code: 's' struct, 'i' int, 'f' float, 'p' pointer, 'c' constant. */
+  mlp_layout_kind(i: number): number;
   /**
    * Mean loss before the update, or −1 for a token/target outside the vocabulary. `moments` is 0 (plain step)
    * or the byte address of 4 float64 per trainable tensor, filled in canonical order during the update.

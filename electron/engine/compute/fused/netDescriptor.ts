@@ -1,5 +1,6 @@
 /**
- * Lays a model out in wasm memory and writes the `Net` / `Layer` descriptors of native/kernel/net.h.
+ * Lays a model out in wasm memory and writes the `Net` / `Layer` descriptors of native/kernel/net.h, at the
+ * offsets the loaded kernel reports (kernelLayout.ts).
  *
  * Two regions: the model region (parameters in params.ts's row-major layout, their gradients, per-feature
  * vectors), allocated once; and the row region (inputs and [rows, features] activations for `capacity`
@@ -7,20 +8,8 @@
  */
 import type { ModelState } from '../../model/params.js';
 import { linearLayouts, paramSpecs, sizeOf, type LinearLayout } from '../../model/params.js';
+import type { KernelLayout, LayerField } from './kernelLayout.js';
 import type { WasmArena } from './wasmArena.js';
-
-/** Word offsets of `Net` fields (net.h). */
-const NET = { nlayers: 0, block: 1, emb: 2, vocab: 3, capacity: 4, eps: 5, momentum: 6, x: 7, y: 8, C: 9, dC: 10, H0: 11, dH0: 12, layers: 13 } as const;
-export const NET_WORDS = 14;
-
-/** Word offsets of `Layer` fields (net.h). */
-const LAYER = {
-  in: 0, out: 1, bias: 2, bn: 3, act: 4, W: 5, dW: 6, WT: 7, b: 8, db: 9, gamma: 10, dgamma: 11, beta: 12, dbeta: 13,
-  rmean: 14, rvar: 15, Z: 16, XH: 17, H: 18, dH: 19, dZ: 20, istd: 21, bmean: 22, bvar: 23, s1: 24, s2: 25, s3: 26,
-} as const;
-export const LAYER_WORDS = 27;
-
-const ACT_CODE = { none: 0, tanh: 1, relu: 2 } as const;
 
 /** Where one tensor lives: byte address and length in floats. */
 export interface Slot {
@@ -36,6 +25,8 @@ export interface BlockRows {
 }
 
 export interface NetPlan {
+  /** Where each descriptor field lives, as the loaded kernel says. */
+  layout: KernelLayout;
   net: number;
   /** Every tensor (params and buffers) by lecture name. */
   tensors: Map<string, Slot>;
@@ -48,11 +39,12 @@ export interface NetPlan {
 }
 
 /** Allocates the model region, copies the state's tensors in and writes the fixed descriptor fields. */
-export function planModel(arena: WasmArena, state: ModelState): NetPlan {
+export function planModel(arena: WasmArena, state: ModelState, layout: KernelLayout): NetPlan {
   const { config, vocabSize } = state;
+  const { net: NET, layer: LAYER } = layout;
   const layouts = linearLayouts(config, vocabSize);
-  const net = arena.alloc(NET_WORDS);
-  const layerBase = arena.alloc(LAYER_WORDS * layouts.length);
+  const net = arena.alloc(NET.words);
+  const layerBase = arena.alloc(LAYER.words * layouts.length);
   const tensors = new Map<string, Slot>();
   const grads = new Map<string, Slot>();
   for (const spec of paramSpecs(config, vocabSize)) {
@@ -79,25 +71,25 @@ export function planModel(arena: WasmArena, state: ModelState): NetPlan {
   const i32 = arena.i32();
   const f32 = arena.f32();
   const w = net >> 2;
-  i32[w + NET.nlayers] = layouts.length;
-  i32[w + NET.block] = config.blockSize;
-  i32[w + NET.emb] = config.embeddingSize;
-  i32[w + NET.vocab] = vocabSize;
-  f32[w + NET.eps] = config.batchNorm.eps;
-  f32[w + NET.momentum] = config.batchNorm.momentum;
-  i32[w + NET.C] = tensors.get('C')!.addr;
-  i32[w + NET.dC] = grads.get('C')!.addr;
-  i32[w + NET.layers] = layerBase;
+  i32[w + NET.at.nlayers] = layouts.length;
+  i32[w + NET.at.block] = config.blockSize;
+  i32[w + NET.at.emb] = config.embeddingSize;
+  i32[w + NET.at.vocab] = vocabSize;
+  f32[w + NET.at.eps] = config.batchNorm.eps;
+  f32[w + NET.at.momentum] = config.batchNorm.momentum;
+  i32[w + NET.at.C] = tensors.get('C')!.addr;
+  i32[w + NET.at.dC] = grads.get('C')!.addr;
+  i32[w + NET.at.layers] = layerBase;
   for (const [k, l] of layouts.entries()) {
     const i = l.index;
-    const set = (field: keyof typeof LAYER, value: number) => {
-      arena.i32()[(layerBase >> 2) + k * LAYER_WORDS + LAYER[field]] = value;
+    const set = (field: LayerField, value: number) => {
+      arena.i32()[(layerBase >> 2) + k * LAYER.words + LAYER.at[field]] = value;
     };
     set('in', l.inFeatures);
     set('out', l.outFeatures);
     set('bias', l.block.bias ? 1 : 0);
     set('bn', l.block.batchNorm ? 1 : 0);
-    set('act', ACT_CODE[l.activation]);
+    set('act', layout.act[l.activation]);
     set('W', tensors.get(`W${i}`)!.addr);
     set('dW', grads.get(`W${i}`)!.addr);
     set('WT', arena.alloc(l.inFeatures * l.outFeatures));
@@ -115,7 +107,7 @@ export function planModel(arena: WasmArena, state: ModelState): NetPlan {
     }
     for (const field of ['istd', 'bmean', 'bvar', 's1', 's2', 's3'] as const) set(field, arena.alloc(l.outFeatures));
   }
-  return { net, tensors, grads, moments, rows: { capacity: 0, x: 0, y: 0, blocks: [] } };
+  return { layout, net, tensors, grads, moments, rows: { capacity: 0, x: 0, y: 0, blocks: [] } };
 }
 
 /**
@@ -124,6 +116,7 @@ export function planModel(arena: WasmArena, state: ModelState): NetPlan {
  */
 export function planRows(arena: WasmArena, plan: NetPlan, state: ModelState, capacity: number, mark: number): void {
   const { config, vocabSize } = state;
+  const { net: NET, layer: LAYER } = plan.layout;
   arena.reset(mark);
   const width = config.blockSize * config.embeddingSize;
   const x = arena.alloc(capacity * config.blockSize);
@@ -131,7 +124,7 @@ export function planRows(arena: WasmArena, plan: NetPlan, state: ModelState, cap
   const H0 = arena.alloc(capacity * width);
   const dH0 = arena.alloc(capacity * width);
   const w = plan.net >> 2;
-  const layerBase = arena.i32()[w + NET.layers];
+  const layerBase = arena.i32()[w + NET.at.layers];
   const blocks: BlockRows[] = [];
   for (const [k, l] of linearLayouts(config, vocabSize).entries()) {
     const n = capacity * l.outFeatures;
@@ -142,19 +135,19 @@ export function planRows(arena: WasmArena, plan: NetPlan, state: ModelState, cap
     const dH = arena.alloc(n);
     const dZ = plain ? dH : arena.alloc(n);
     const i32 = arena.i32();
-    const base = (layerBase >> 2) + k * LAYER_WORDS;
-    i32[base + LAYER.Z] = Z;
-    i32[base + LAYER.XH] = XH;
-    i32[base + LAYER.H] = H;
-    i32[base + LAYER.dH] = dH;
-    i32[base + LAYER.dZ] = dZ;
+    const base = (layerBase >> 2) + k * LAYER.words;
+    i32[base + LAYER.at.Z] = Z;
+    i32[base + LAYER.at.XH] = XH;
+    i32[base + LAYER.at.H] = H;
+    i32[base + LAYER.at.dH] = dH;
+    i32[base + LAYER.at.dZ] = dZ;
     blocks.push({ layout: l, H, dH });
   }
   const i32 = arena.i32();
-  i32[w + NET.capacity] = capacity;
-  i32[w + NET.x] = x;
-  i32[w + NET.y] = y;
-  i32[w + NET.H0] = H0;
-  i32[w + NET.dH0] = dH0;
+  i32[w + NET.at.capacity] = capacity;
+  i32[w + NET.at.x] = x;
+  i32[w + NET.at.y] = y;
+  i32[w + NET.at.H0] = H0;
+  i32[w + NET.at.dH0] = dH0;
   plan.rows = { capacity, x, y, blocks };
 }
