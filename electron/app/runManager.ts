@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../engine/errors.js';
 import { diagnose } from '../engine/inspect/diagnosis.js';
-import type { UpdateRatioBatch } from '../engine/inspect/updateRatio.js';
+import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
 import { listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
@@ -184,18 +184,7 @@ export class RunManager {
         ? stored.snapshots[stored.snapshots.length - 1]
         : stored.snapshots.find((s) => s.step === step);
     if (!snapshot) throw new LabError('RUN', `run ${runId} has no snapshot at step ${step}`);
-    let history: UpdateRatioBatch | undefined;
-    if (stored.ratios) {
-      const steps: number[] = [];
-      const values: (number | null)[][] = stored.ratios.params.map(() => []);
-      stored.ratios.values.forEach((row, s) => {
-        if (!row) return;
-        steps.push(s);
-        row.forEach((v, j) => values[j].push(v));
-      });
-      history = { names: stored.ratios.params, steps, values };
-    }
-    return diagnose(snapshot, history);
+    return diagnose(snapshot, stored.ratios ? ratioHistory(stored.ratios) : undefined);
   }
 
   private requireLive(runId: string): LiveRun {

@@ -59,6 +59,7 @@ static inline v128_t f64x2_high_of(v128_t v) { return wasm_f64x2_promote_low_f32
  * summed in f32 over runs of 4 per lane (16 entries), then added into float64 accumulators. Converting every
  * entry to f64 instead cost ≈2× the extra time (bn3: ≈9.5 vs ≈5.5 µs a step); this keeps the variance within
  * ≈1e-6 relative of a float64 two-pass one (the tests check the log10 ratio to 1e-6 absolute).
+ * The ratio is formed from these by electron/engine/inspect/updateRatio.ts (`updateToDataFromMoments`).
  */
 static void sgd_moments(float *restrict p, const float *restrict g, float lr, int n, double *restrict out) {
   out[0] = out[1] = out[2] = out[3] = 0.0;

@@ -12,7 +12,7 @@ import { paramSpecs, type ModelState } from '../../electron/engine/model/params.
 import { diagnose } from '../../electron/engine/inspect/diagnosis.js';
 import { HISTOGRAM_BINS } from '../../electron/engine/inspect/histogram.js';
 import { buildSnapshot, type InspectionSnapshot } from '../../electron/engine/inspect/snapshot.js';
-import { UpdateRatioTracker } from '../../electron/engine/inspect/updateRatio.js';
+import { paramUpdateToData, ratioHistory, type UpdateRatioBatch } from '../../electron/engine/inspect/updateRatio.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 import { paramTensors, scoped } from '../helpers/tf.js';
 
@@ -41,13 +41,14 @@ function batch(rng: Rng): { x: Int32Array; y: Int32Array } {
 
 /**
  * `steps` SGD steps with tf.grads; returns the snapshot of the last step (its gradients, the trace of the
- * hidden layer and dLoss/dh1, the tensors after the update) plus the every-step update:data history.
+ * hidden layer and dLoss/dh1, the tensors after the update) plus the every-step update:data history, measured
+ * and assembled as a run does (the array path per step, then the stored rows turned into the history).
  */
-function train(config: ModelConfig, steps: number, lr: number): { snapshot: InspectionSnapshot; tracker: UpdateRatioTracker } {
+function train(config: ModelConfig, steps: number, lr: number): { snapshot: InspectionSnapshot; history: UpdateRatioBatch } {
   const state: ModelState = initModel(config, V, 5);
   const initial = Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, v.slice()]));
   const names = paramSpecs(config, V).filter((s) => s.trainable).map((s) => s.name);
-  const tracker = new UpdateRatioTracker(names);
+  const rows: (number | null)[][] = [];
   const rng = new Rng(9);
   let snapshot: InspectionSnapshot | null = null;
   for (let step = 0; step < steps; step++) {
@@ -70,12 +71,12 @@ function train(config: ModelConfig, steps: number, lr: number): { snapshot: Insp
       const w = state.tensors[n];
       for (let k = 0; k < w.length; k++) w[k] -= lr * grads[n][k];
     }
-    tracker.record(step, lr, grads, state.tensors);
+    rows.push(names.map((n) => paramUpdateToData(lr, grads[n], state.tensors[n])));
     if (step === steps - 1) {
       snapshot = buildSnapshot({ step, lr, config, vocabSize: V, traces, gradients: grads, tensors: state.tensors, initial });
     }
   }
-  return { snapshot: snapshot!, tracker };
+  return { snapshot: snapshot!, history: ratioHistory({ params: names, values: rows }) };
 }
 
 beforeAll(async () => {
@@ -85,9 +86,9 @@ beforeAll(async () => {
 describe('zero-initialised MLP (exercise 1 structure)', () => {
   const zero: InitSpec = { kind: 'zero' };
   let snap: InspectionSnapshot;
-  let tracker: UpdateRatioTracker;
+  let history: UpdateRatioBatch;
   beforeAll(() => {
-    ({ snapshot: snap, tracker } = train(mlp(zero, zero, zero, zero), 4, 0.1));
+    ({ snapshot: snap, history } = train(mlp(zero, zero, zero, zero), 4, 0.1));
   });
 
   it('records exactly-zero activations and gradients everywhere but b2', () => {
@@ -108,7 +109,7 @@ describe('zero-initialised MLP (exercise 1 structure)', () => {
   });
 
   it('diagnoses, from the numbers, that only b2 learns and tanh1 is exactly 0', () => {
-    const d = diagnose(snap, tracker.all());
+    const d = diagnose(snap, history);
     expect(d.flags.receivingGradient).toEqual(['b2']);
     expect(d.flags.zeroGradient).toEqual(['C', 'W1', 'b1', 'W2']);
     expect(d.flags.neverChanged).toEqual(['C', 'W1', 'b1', 'W2']);
@@ -125,7 +126,7 @@ describe('zero-initialised MLP (exercise 1 structure)', () => {
 
 describe('healthy random MLP', () => {
   it('raises no zero-gradient or dead-layer claims', () => {
-    const { snapshot, tracker } = train(
+    const { snapshot, history } = train(
       mlp({ kind: 'kaiming', gain: 5 / 3, scale: 1 }, { kind: 'normal', scale: 0.01 }, { kind: 'normal', scale: 0.1 }, { kind: 'zero' }),
       4,
       0.1,
@@ -134,7 +135,7 @@ describe('healthy random MLP', () => {
       expect(p.gradMaxAbs).toBeGreaterThan(0);
       expect(p.changed).toBe(true);
     }
-    const d = diagnose(snapshot, tracker.all());
+    const d = diagnose(snapshot, history);
     expect(d.flags.zeroGradient).toEqual([]);
     expect(d.flags.neverChanged).toEqual([]);
     expect(d.flags.deadActivations).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HISTOGRAM_BINS, binEdge, histogram } from '../../electron/engine/inspect/histogram.js';
-import { gradToDataRatio, mean, std, tensorStats, updateToDataRatio } from '../../electron/engine/inspect/stats.js';
-import { UpdateRatioTracker } from '../../electron/engine/inspect/updateRatio.js';
+import { gradToDataRatio, mean, std, tensorStats } from '../../electron/engine/inspect/stats.js';
+import { updateToDataRatio } from '../../electron/engine/inspect/updateRatio.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 
 const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
@@ -122,33 +122,6 @@ describe('tensor statistics', () => {
     expect(updateToDataRatio(0.1, 0.3, 0)).toBeNull(); // std(w) = 0
     expect(updateToDataRatio(0, 0.3, 1)).toBeNull();
     expect(updateToDataRatio(0.1, NaN, 1)).toBeNull();
-  });
-});
-
-describe('UpdateRatioTracker', () => {
-  it('stores ratios compactly, streams only what is new and grows past its capacity', () => {
-    const t = new UpdateRatioTracker(['W1', 'b1'], 2);
-    const g = { W1: new Float32Array([1, -1, 1, -1]), b1: new Float32Array([0, 0]) };
-    const w = { W1: new Float32Array([10, -10, 10, -10]), b1: new Float32Array([1, 2]) };
-    // std(lr·g)/std(w) = 0.1·1/10 → log10 = −2; b1 has a zero gradient → null.
-    t.record(0, 0.1, g, w);
-    t.record(1, 0.01, g, (n) => w[n as 'W1' | 'b1']);
-    let batch = t.takeNew();
-    expect(batch.names).toEqual(['W1', 'b1']);
-    expect(batch.steps).toEqual([0, 1]);
-    expect(batch.values[0][0]).toBeCloseTo(-2, 6);
-    expect(batch.values[0][1]).toBeCloseTo(-3, 6);
-    expect(batch.values[1]).toEqual([null, null]);
-    for (let s = 2; s < 10; s++) t.recordRatios(s, [-s, s === 5 ? null : s]);
-    batch = t.takeNew();
-    expect(batch.steps).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(batch.values[1][3]).toBeNull();
-    expect(batch.values[0][7]).toBe(-9);
-    expect(t.takeNew().steps).toEqual([]);
-    expect(t.length).toBe(10);
-    expect(t.all().steps).toHaveLength(10);
-    expect(t.recentMeans(3)).toEqual([-8, 8]);
-    expect(JSON.parse(JSON.stringify(t.all()))).toEqual(t.all());
   });
 });
 

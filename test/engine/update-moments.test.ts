@@ -8,13 +8,13 @@ import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBac
 import { createBackend } from '../../electron/engine/compute/select.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { builtInWords, prepareDataset } from '../../electron/engine/data/index.js';
-import { paramUpdateToData } from '../../electron/engine/inspect/snapshot.js';
-import { std, updateToDataFromMoments, updateToDataRatio } from '../../electron/engine/inspect/stats.js';
+import { std } from '../../electron/engine/inspect/stats.js';
+import { paramUpdateToData, updateRatios, updateToDataFromMoments, updateToDataRatio } from '../../electron/engine/inspect/updateRatio.js';
 import type { Activation, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import { paramSpecs, sizeOf, type ModelState } from '../../electron/engine/model/params.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
-import { train, updateRatios } from '../../electron/engine/train/trainer.js';
+import { train } from '../../electron/engine/train/trainer.js';
 import type { UpdateRatioChunk } from '../../electron/engine/train/types.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 

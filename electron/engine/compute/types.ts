@@ -67,7 +67,7 @@ export interface ComputeBackend {
    * [sumG, sumSqG, sumW, sumSqW] over this step's gradient g and the weights w AFTER the update — each taken
    * about a per-tensor shift (a backend may subtract any constant c from every entry, e.g. the first one,
    * to avoid cancellation): the variance (sumSq − sum²/n)/(n − 1) is unchanged by the shift, and is all they
-   * are for (see inspect/stats.ts `updateToDataFromMoments`). A view valid until the next call; copy to keep.
+   * are for (see inspect/updateRatio.ts `updateToDataFromMoments`). A view valid until the next call; copy to keep.
    * Backends without it leave the ratios to `gradients()` + `tensor()`.
    */
   updateMoments?(): Float64Array;

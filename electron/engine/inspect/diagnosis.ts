@@ -7,7 +7,7 @@
  * Nothing here knows about presets: the zero-init explanation appears because the data say so.
  */
 import type { InspectionSnapshot, ParamStats } from './snapshot.js';
-import type { UpdateRatioBatch } from './updateRatio.js';
+import { recentUpdateRatios, type UpdateRatioBatch } from './updateRatio.js';
 
 /** log10 of the lecture's rule-of-thumb update:data ratio. */
 export const UPDATE_RATIO_GUIDE_LOG10 = -3;
@@ -16,8 +16,6 @@ export const TINY_UPDATE_LOG10 = -4;
 export const HUGE_UPDATE_LOG10 = -2;
 /** More than this percentage of |t| > 0.97 flags a tanh layer as saturated. */
 export const SATURATED_PCT_FLAG = 5;
-/** Rows of update:data history averaged for the flags. */
-export const UPDATE_RATIO_WINDOW = 100;
 
 export interface DiagnosisFlags {
   /** Trainable parameters still exactly at their initial values. */
@@ -60,27 +58,6 @@ function fmt(x: number): string {
 function layerOf(name: string): number {
   const m = /(\d+)$/.exec(name);
   return m ? Number(m[1]) : 0;
-}
-
-/** Average of each parameter's defined update:data ratios over the last rows up to `step`. */
-function recentUpdateRatios(history: UpdateRatioBatch, step: number): Map<string, number> {
-  let end = history.steps.length;
-  while (end > 0 && history.steps[end - 1] > step) end--;
-  const start = Math.max(0, end - UPDATE_RATIO_WINDOW);
-  const out = new Map<string, number>();
-  history.names.forEach((name, j) => {
-    let sum = 0;
-    let k = 0;
-    for (let r = start; r < end; r++) {
-      const v = history.values[j][r];
-      if (v !== null) {
-        sum += v;
-        k++;
-      }
-    }
-    if (k > 0) out.set(name, sum / k);
-  });
-  return out;
 }
 
 export function diagnose(snapshot: InspectionSnapshot, history?: UpdateRatioBatch): Diagnosis {

@@ -9,7 +9,9 @@ import type { LayerTrace } from '../compute/types.js';
 import type { ModelConfig } from '../model/config.js';
 import { paramSpecs } from '../model/params.js';
 import { histogram, type Histogram } from './histogram.js';
-import { gradToDataRatio, std, tensorStats, updateToDataRatio } from './stats.js';
+import { hasChanged } from './changedSinceInit.js';
+import { gradToDataRatio, tensorStats } from './stats.js';
+import { updateToDataRatio } from './updateRatio.js';
 
 /** Output of one hidden block's activation (the lecture's "tanh1", "tanh2", … plots). */
 export interface ActivationStats {
@@ -54,7 +56,7 @@ export interface ParamStats {
   updateToData: number | null;
   /** Histogram of the gradient. */
   histogram: Histogram;
-  /** Whether any element differs from its initial value. */
+  /** Whether any element differs from its initial value (changedSinceInit.ts). */
   changed: boolean;
 }
 
@@ -88,13 +90,6 @@ function readTensor(source: TensorSource, name: string): Float32Array {
   const t = typeof source === 'function' ? source(name) : source[name];
   if (!t) throw new Error(`inspection: no tensor named ${name}`);
   return t;
-}
-
-/** True when any element differs from the initial value (NaN counts as different). */
-export function hasChanged(current: ArrayLike<number>, initial: ArrayLike<number>): boolean {
-  if (current.length !== initial.length) return true;
-  for (let i = 0; i < current.length; i++) if (current[i] !== initial[i]) return true;
-  return false;
 }
 
 export function buildSnapshot(input: SnapshotInput): InspectionSnapshot {
@@ -150,9 +145,4 @@ export function buildSnapshot(input: SnapshotInput): InspectionSnapshot {
     });
   }
   return { step: input.step, lr: input.lr, activations, layerGradients, params };
-}
-
-/** The update:data ratio of one parameter from raw arrays (allocation-free; used every step). */
-export function paramUpdateToData(lr: number, grad: ArrayLike<number>, data: ArrayLike<number>): number | null {
-  return updateToDataRatio(lr, std(grad), std(data));
 }

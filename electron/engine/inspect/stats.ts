@@ -1,7 +1,7 @@
 /**
  * Summary statistics of one tensor for the inspectors, matching the lecture's PyTorch expressions:
  * `t.mean()`, `t.std()` (torch's default: the UNBIASED n − 1 estimate), `(t.abs() > 0.97).float().mean()`,
- * `p.grad.std() / p.data.std()` and `((lr * p.grad).std() / p.data.std()).log10()`.
+ * `p.grad.std() / p.data.std()` (update:data, built on `std`, has its own module: updateRatio.ts).
  *
  * Accumulation is in float64 (JS numbers) over the float32 data, in two passes (mean, then squared
  * deviations — no catastrophic cancellation). Nothing here allocates except the result object of
@@ -155,35 +155,4 @@ export function tensorStats(data: ArrayLike<number>): TensorStats {
 export function gradToDataRatio(gradStd: number, dataStd: number): number | null {
   if (!(dataStd > 0) || !Number.isFinite(gradStd) || !Number.isFinite(dataStd)) return null;
   return gradStd / dataStd;
-}
-
-/**
- * update:data ratio log10(std(lr·g) / std(w)) = log10(|lr|·std(g) / std(w)) — the lecture's guide is ≈ −3.
- * `null` when std(w) = 0, std(g) = 0 or lr = 0 (the logarithm would be ±Infinity or NaN).
- * Which w is the caller's choice; the lecture measures the data after the update.
- */
-export function updateToDataRatio(lr: number, gradStd: number, dataStd: number): number | null {
-  const num = Math.abs(lr) * gradStd;
-  if (!(num > 0) || !(dataStd > 0) || !Number.isFinite(num) || !Number.isFinite(dataStd)) return null;
-  return Math.log10(num / dataStd);
-}
-
-/** Unbiased variance from a count, a sum and a sum of squares (shift-invariant); rounding below 0 reads as 0. */
-function varianceFromSums(n: number, sum: number, sumSq: number): number {
-  if (n < 2) return 0;
-  const v = (sumSq - (sum * sum) / n) / (n - 1);
-  return v > 0 ? v : 0;
-}
-
-/**
- * `updateToDataRatio(lr, std(g), std(w))` from float64 moments instead of the arrays — what a backend's
- * `updateMoments()` provides: n entries, Σg, Σg², Σw, Σw² (each possibly about a per-tensor shift, which
- * leaves the variance unchanged). Same unbiased std and the same `null` rules (n < 2, a zero spread, lr = 0).
- * Non-finite moments (a NaN or ±Infinity entry somewhere) give `null`: unlike `std`, moments cannot leave
- * the non-finite entries out, so a caller wanting `std`'s figure over the finite ones must use the arrays.
- */
-export function updateToDataFromMoments(lr: number, n: number, sumG: number, sumSqG: number, sumW: number, sumSqW: number): number | null {
-  const total = sumG + sumSqG + sumW + sumSqW;
-  if (total - total !== 0) return null;
-  return updateToDataRatio(lr, Math.sqrt(varianceFromSums(n, sumG, sumSqG)), Math.sqrt(varianceFromSums(n, sumW, sumSqW)));
 }

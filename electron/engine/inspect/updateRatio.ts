@@ -1,133 +1,121 @@
 /**
- * Every-step update:data ratios per parameter, stored compactly for the "update:data over time" chart.
+ * update:data — the lecture's `((lr * p.grad).std() / p.data.std()).log10()` — in one place: the formula, its
+ * two ways of being measured every step (from the arrays, or from the float64 moments the fused kernel sums
+ * during its SGD pass: native/kernel/mlp.c `sgd_moments`), the history a run keeps of it, and the recent
+ * average the diagnosis compares with the 1e-3 guide.
  *
- * Columnar: one Int32Array of steps and one Float32Array of [rows × params] values, both grown by doubling, so
- * recording a step allocates nothing in the steady state (≈ 200k steps × 10 params = 8 MB). Undefined ratios are
- * stored as NaN and handed out as `null`. `takeNew()` returns only the rows recorded since the previous call,
- * which is what the metrics stream sends (the renderer never re-receives the whole history).
+ * The path of a figure: `updateRatios` each training step (train/trainer.ts) → chunks in metrics.jsonl →
+ * `ratioHistory` when a run is read back → `recentUpdateRatios` in the diagnosis. A snapshot's per-step
+ * `updateToData` (inspect/snapshot.ts) is `updateToDataRatio` over the same stds.
  */
-import { std, updateToDataRatio } from './stats.js';
-import type { TensorSource } from './snapshot.js';
+import type { ComputeBackend } from '../compute/types.js';
+import { std } from './stats.js';
 
-/** A block of recorded rows: `values[p][k]` is parameter `names[p]` at `steps[k]`. JSON-safe. */
+/**
+ * update:data ratio log10(std(lr·g) / std(w)) = log10(|lr|·std(g) / std(w)) — the lecture's guide is ≈ −3.
+ * `null` when std(w) = 0, std(g) = 0 or lr = 0 (the logarithm would be ±Infinity or NaN).
+ * Which w is the caller's choice; the lecture measures the data after the update.
+ */
+export function updateToDataRatio(lr: number, gradStd: number, dataStd: number): number | null {
+  const num = Math.abs(lr) * gradStd;
+  if (!(num > 0) || !(dataStd > 0) || !Number.isFinite(num) || !Number.isFinite(dataStd)) return null;
+  return Math.log10(num / dataStd);
+}
+
+/**
+ * The ratio of one parameter from its arrays: unbiased stds (torch's `.std()`) over the finite entries,
+ * allocation-free (it runs every step for backends without moments).
+ */
+export function paramUpdateToData(lr: number, grad: ArrayLike<number>, data: ArrayLike<number>): number | null {
+  return updateToDataRatio(lr, std(grad), std(data));
+}
+
+/** Unbiased variance from a count, a sum and a sum of squares (shift-invariant); rounding below 0 reads as 0. */
+function varianceFromSums(n: number, sum: number, sumSq: number): number {
+  if (n < 2) return 0;
+  const v = (sumSq - (sum * sum) / n) / (n - 1);
+  return v > 0 ? v : 0;
+}
+
+/**
+ * `updateToDataRatio(lr, std(g), std(w))` from float64 moments instead of the arrays — what a backend's
+ * `updateMoments()` provides: n entries, Σg, Σg², Σw, Σw² (each possibly about a per-tensor shift, which
+ * leaves the variance unchanged). Same unbiased std and the same `null` rules (n < 2, a zero spread, lr = 0).
+ * Non-finite moments (a NaN or ±Infinity entry somewhere) give `null`: unlike `std`, moments cannot leave
+ * the non-finite entries out, so a caller wanting `std`'s figure over the finite ones must use the arrays.
+ */
+export function updateToDataFromMoments(lr: number, n: number, sumG: number, sumSqG: number, sumW: number, sumSqW: number): number | null {
+  const total = sumG + sumSqG + sumW + sumSqW;
+  if (total - total !== 0) return null;
+  return updateToDataRatio(lr, Math.sqrt(varianceFromSums(n, sumG, sumSqG)), Math.sqrt(varianceFromSums(n, sumW, sumSqW)));
+}
+
+/**
+ * This step's update:data ratio of every trainable param (canonical order), from the weights after the
+ * update as the lecture's `(lr*p.grad).std() / p.data.std()` does. Uses the backend's float64 moments when
+ * it has them (no second pass over the tensors); a param whose moments are not finite (NaN/Infinity in its
+ * gradient or weights) is measured from the arrays, where `std` leaves the non-finite entries out.
+ */
+export function updateRatios(backend: ComputeBackend, lr: number, names: readonly string[], sizes: readonly number[]): (number | null)[] {
+  const moments = backend.updateMoments?.();
+  if (!moments) {
+    const grads = backend.gradients();
+    return names.map((name) => paramUpdateToData(lr, grads[name], backend.tensor(name)));
+  }
+  const ratios: (number | null)[] = new Array(names.length);
+  for (let p = 0; p < names.length; p++) {
+    const m = 4 * p;
+    const check = moments[m] + moments[m + 1] + moments[m + 2] + moments[m + 3];
+    ratios[p] =
+      check - check === 0
+        ? updateToDataFromMoments(lr, sizes[p], moments[m], moments[m + 1], moments[m + 2], moments[m + 3])
+        : paramUpdateToData(lr, backend.gradients()[names[p]], backend.tensor(names[p]));
+  }
+  return ratios;
+}
+
+/** A run's recorded ratios: `values[p][k]` is parameter `names[p]` at `steps[k]`. JSON-safe. */
 export interface UpdateRatioBatch {
   names: string[];
   steps: number[];
   values: (number | null)[][];
 }
 
-export class UpdateRatioTracker {
-  readonly names: readonly string[];
-  private steps: Int32Array;
-  private values: Float32Array;
-  private rows = 0;
-  private readUpTo = 0;
+/**
+ * The history as a run folder stores it — one row of ratios per step, indexed by step, with holes where a
+ * chunk was lost in a crash — turned into columns over the steps that have a row.
+ */
+export function ratioHistory(stored: { params: string[]; values: readonly ((number | null)[] | null | undefined)[] }): UpdateRatioBatch {
+  const steps: number[] = [];
+  const values: (number | null)[][] = stored.params.map(() => []);
+  stored.values.forEach((row, s) => {
+    if (!row) return;
+    steps.push(s);
+    row.forEach((v, j) => values[j].push(v));
+  });
+  return { names: stored.params, steps, values };
+}
 
-  constructor(names: readonly string[], initialCapacity = 1024) {
-    this.names = [...names];
-    const cap = Math.max(1, initialCapacity);
-    this.steps = new Int32Array(cap);
-    this.values = new Float32Array(cap * this.names.length);
-  }
+/** Rows of update:data history the diagnosis averages. */
+export const UPDATE_RATIO_WINDOW = 100;
 
-  /** Rows recorded so far. */
-  get length(): number {
-    return this.rows;
-  }
-
-  /**
-   * Records log10(std(lr·g)/std(w)) for every parameter at `step`. `gradients` and `tensors` may be backend
-   * views: they are read immediately and not kept.
-   */
-  record(step: number, lr: number, gradients: Readonly<Record<string, Float32Array>>, tensors: TensorSource): void {
-    const p = this.names.length;
-    this.ensureCapacity(this.rows + 1);
-    const base = this.rows * p;
-    for (let j = 0; j < p; j++) {
-      const name = this.names[j];
-      const g = gradients[name];
-      const w = typeof tensors === 'function' ? tensors(name) : tensors[name];
-      if (!g || !w) throw new Error(`update ratio: missing gradient or tensor for ${name}`);
-      const r = updateToDataRatio(lr, std(g), std(w));
-      this.values[base + j] = r === null ? NaN : r;
-    }
-    this.steps[this.rows] = step;
-    this.rows++;
-  }
-
-  /** Records precomputed ratios (one per name, in order; null for undefined). */
-  recordRatios(step: number, ratios: ArrayLike<number | null>): void {
-    const p = this.names.length;
-    if (ratios.length !== p) throw new RangeError(`update ratio: expected ${p} ratios, got ${ratios.length}`);
-    this.ensureCapacity(this.rows + 1);
-    const base = this.rows * p;
-    for (let j = 0; j < p; j++) {
-      const r = ratios[j];
-      this.values[base + j] = r === null || !Number.isFinite(r) ? NaN : r;
-    }
-    this.steps[this.rows] = step;
-    this.rows++;
-  }
-
-  /** Rows [from, to) as a JSON-safe batch. */
-  slice(from = 0, to = this.rows): UpdateRatioBatch {
-    const lo = Math.max(0, Math.min(from, this.rows));
-    const hi = Math.max(lo, Math.min(to, this.rows));
-    const p = this.names.length;
-    const steps = Array.from(this.steps.subarray(lo, hi));
-    const values = this.names.map((_, j) => {
-      const col = new Array<number | null>(hi - lo);
-      for (let k = lo; k < hi; k++) {
-        const v = this.values[k * p + j];
-        col[k - lo] = v !== v ? null : v;
+/** Average of each parameter's defined ratios over the last `UPDATE_RATIO_WINDOW` rows up to `step`. */
+export function recentUpdateRatios(history: UpdateRatioBatch, step: number): Map<string, number> {
+  let end = history.steps.length;
+  while (end > 0 && history.steps[end - 1] > step) end--;
+  const start = Math.max(0, end - UPDATE_RATIO_WINDOW);
+  const out = new Map<string, number>();
+  history.names.forEach((name, j) => {
+    let sum = 0;
+    let k = 0;
+    for (let r = start; r < end; r++) {
+      const v = history.values[j][r];
+      if (v !== null) {
+        sum += v;
+        k++;
       }
-      return col;
-    });
-    return { names: [...this.names], steps, values };
-  }
-
-  /** Everything recorded since the previous `takeNew()` (all rows the first time). */
-  takeNew(): UpdateRatioBatch {
-    const batch = this.slice(this.readUpTo, this.rows);
-    this.readUpTo = this.rows;
-    return batch;
-  }
-
-  /** The whole history. */
-  all(): UpdateRatioBatch {
-    return this.slice(0, this.rows);
-  }
-
-  /**
-   * Mean of each parameter's defined ratios over the last `window` rows (null where none is defined):
-   * what the diagnosis compares with the 1e-3 guide.
-   */
-  recentMeans(window = 100): (number | null)[] {
-    const p = this.names.length;
-    const lo = Math.max(0, this.rows - window);
-    return this.names.map((_, j) => {
-      let sum = 0;
-      let k = 0;
-      for (let r = lo; r < this.rows; r++) {
-        const v = this.values[r * p + j];
-        if (v === v) {
-          sum += v;
-          k++;
-        }
-      }
-      return k === 0 ? null : sum / k;
-    });
-  }
-
-  private ensureCapacity(rows: number): void {
-    if (rows <= this.steps.length) return;
-    let cap = this.steps.length;
-    while (cap < rows) cap *= 2;
-    const steps = new Int32Array(cap);
-    steps.set(this.steps.subarray(0, this.rows));
-    const values = new Float32Array(cap * this.names.length);
-    values.set(this.values.subarray(0, this.rows * this.names.length));
-    this.steps = steps;
-    this.values = values;
-  }
+    }
+    if (k > 0) out.set(name, sum / k);
+  });
+  return out;
 }

@@ -7,14 +7,15 @@
  */
 import type { ComputeBackend } from '../compute/types.js';
 import type { PreparedDataset, SplitExamples } from '../data/index.js';
-import { buildSnapshot, hasChanged, paramUpdateToData, type InspectionSnapshot } from '../inspect/snapshot.js';
+import { changedParams } from '../inspect/changedSinceInit.js';
+import { buildSnapshot, type InspectionSnapshot } from '../inspect/snapshot.js';
+import { updateRatios } from '../inspect/updateRatio.js';
 import { learningRateAt, type ExperimentConfig } from '../model/config.js';
-import { updateToDataFromMoments } from '../inspect/stats.js';
 import { paramSpecs, sizeOf, type ModelState } from '../model/params.js';
 import { deriveSeed, Rng } from '../util/rng.js';
 import { TrainControl } from './control.js';
 import { ThroughputMeter } from './throughput.js';
-import type { EvalPoint, LossChunk, ParamSummary, SplitLosses, TrainProgress, TrainResult, UpdateRatioChunk } from './types.js';
+import type { EvalPoint, LossChunk, SplitLosses, TrainProgress, TrainResult, UpdateRatioChunk } from './types.js';
 
 export interface TrainHooks {
   /** Called at most every `flushIntervalMs` with everything new since the previous call. */
@@ -58,36 +59,6 @@ export function evaluateSplits(backend: ComputeBackend, dataset: PreparedDataset
     val: backend.loss(dataset.val.x, dataset.val.y, dataset.val.n),
     test: backend.loss(dataset.test.x, dataset.test.y, dataset.test.n),
   };
-}
-
-export function changedParams(backend: ComputeBackend, initial: ModelState): ParamSummary[] {
-  return paramSpecs(initial.config, initial.vocabSize)
-    .filter((s) => s.trainable)
-    .map((s) => ({ name: s.name, shape: s.shape, changed: hasChanged(backend.tensor(s.name), initial.tensors[s.name]) }));
-}
-
-/**
- * This step's update:data ratio of every trainable param (canonical order), from the weights after the
- * update as the lecture's `(lr*p.grad).std() / p.data.std()` does. Uses the backend's float64 moments when
- * it has them (no second pass over the tensors); a param whose moments are not finite (NaN/Infinity in its
- * gradient or weights) is measured from the arrays, where `std` leaves the non-finite entries out.
- */
-export function updateRatios(backend: ComputeBackend, lr: number, names: readonly string[], sizes: readonly number[]): (number | null)[] {
-  const moments = backend.updateMoments?.();
-  if (!moments) {
-    const grads = backend.gradients();
-    return names.map((name) => paramUpdateToData(lr, grads[name], backend.tensor(name)));
-  }
-  const ratios: (number | null)[] = new Array(names.length);
-  for (let p = 0; p < names.length; p++) {
-    const m = 4 * p;
-    const check = moments[m] + moments[m + 1] + moments[m + 2] + moments[m + 3];
-    ratios[p] =
-      check - check === 0
-        ? updateToDataFromMoments(lr, sizes[p], moments[m], moments[m + 1], moments[m + 2], moments[m + 3])
-        : paramUpdateToData(lr, backend.gradients()[names[p]], backend.tensor(names[p]));
-  }
-  return ratios;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
