@@ -46,11 +46,12 @@ export interface KernelExports {
   /** A character code: 's' struct, 'i' int, 'f' float, 'p' pointer, 'c' constant. */
   mlp_layout_kind(i: number): number;
   /**
-   * Mean loss before the update, or −1 for a token/target outside the vocabulary. `moments` is 0 (plain step)
+   * Mean loss before the update, or −1 for a token/target outside the vocabulary — checked before anything is
+   * written, so a refused batch changes nothing (not even BatchNorm's running buffers). `moments` is 0 (plain step)
    * or the byte address of 4 float64 per trainable tensor, filled in canonical order during the update.
    */
   mlp_train_step(net: number, rows: number, lr: number, moments: number): number;
-  /** Sum of row losses when `withLoss` is 1 (else 0), or −1 for a bad token. */
+  /** Sum of row losses when `withLoss` is 1 (else 0), or −1 for a bad token (or, with `withLoss`, target). */
   mlp_infer(net: number, rows: number, withLoss: number): number;
 }
 
