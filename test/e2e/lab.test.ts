@@ -138,15 +138,24 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
   });
 
   it('exercise 2: bn3-fold briefly, fold, compare, export — exported files reload with equal logits', async () => {
+    // Inspect still shows the zero-init run while this one starts: its update:data chart must still appear
+    // (it stayed on "No update:data ratios recorded." when the first snapshot came before the first ratios).
     const runId = await trainPreset('bn3-fold', 1000);
+    await tab('inspect');
+    await expect.poll(async () => (await byTestId('inspect-run-select').inputValue()), { timeout: 15_000 }).toBe(runId);
+    await expect.poll(async () => byTestId('inspect-ratio-chart').isVisible(), { timeout: 30_000 }).toBe(true);
     await tab('fold');
     await byTestId('fold-run-select').selectOption(runId);
     await byTestId('fold-next-plan').click();
     await expect.poll(async () => (await byTestId('fold-plan').textContent()) ?? '', { timeout: 30_000 }).toMatch(/W3/);
+    // bn3-fold's first hidden layer: W1 [30×100] (no bias), gamma1, beta1 → W1' [30×100], b1' [100].
+    expect((await byTestId('fold-layer-shapes-1').textContent())?.replace(/\s+/g, ' ')).toMatch(/W1 \[30×100\], gamma1 \[100\], beta1 \[100\] = 3,200 parameters.*W1' \[30×100\], b1' \[100\] = 3,100 parameters/);
     await byTestId('fold-next-compare').click();
     await expect.poll(async () => byTestId('fold-comparison').isVisible(), { timeout: 60_000 }).toBe(true);
     const shownDiff = Number((await byTestId('fold-max-diff').textContent())?.trim());
     expect(shownDiff).toBeLessThanOrEqual(1e-4);
+    // A verdict, not just a number: ✓ with the tolerance it used.
+    expect(await byTestId('fold-verdict').textContent()).toMatch(/✓ .*within \d(\.\d+)?e-[45]/);
     await shot('fold');
     await byTestId('fold-next-export').click();
     await byTestId('fold-export').click();
