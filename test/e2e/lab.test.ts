@@ -125,6 +125,12 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
 
   it('exercise 1: zero-init for 3,000 steps — the inspector names b2 as the only changed parameter', async () => {
     await trainPreset('zero-init', 3000, 'presets');
+    // The loss chart reads out the values under the pointer, and switches between log and linear axes.
+    const chartBox = (await byTestId('train-loss-chart').boundingBox())!;
+    await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4);
+    await expect.poll(async () => (await byTestId('train-loss-chart-readout').textContent()) ?? '', { timeout: 5_000 }).toMatch(/step [\d,]+ — loss \d\.\d+, smoothed \d\.\d+/);
+    await byTestId('train-loss-chart-log').uncheck();
+    await byTestId('train-loss-chart-log').check();
     await shot('train');
     await tab('inspect');
     await expect.poll(async () => byTestId('inspect-param-row-b2').getAttribute('data-changed'), { timeout: 30_000 }).toBe('true');
@@ -174,7 +180,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
       expect(state.config.hidden.every((h) => !h.batchNorm)).toBe(true);
       expect(maxAbsDiff(reference, await logits(state, x, 512))).toBeLessThanOrEqual(1e-4);
     }
-  });
+  }, 300_000);
 
   it('samples names from the folded model and lists the runs', async () => {
     await tab('sample');
@@ -187,9 +193,20 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await byTestId('sample-generate').click();
     await expect.poll(async () => ((await byTestId('sample-output').textContent()) ?? '').trim().length, { timeout: 30_000 }).toBeGreaterThan(0);
     await shot('sample');
+    // A third run, so the overlay has to hold more than two curves.
+    const third = await trainPreset('zero-init', 300);
     await tab('runs');
-    await expect.poll(async () => page.locator('[data-testid^="run-row-"]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(async () => page.locator('[data-testid^="run-row-"]').count(), { timeout: 15_000 }).toBe(3);
+    const ids = await page.locator('[data-testid^="run-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.slice('run-row-'.length)));
+    for (const id of ids) await byTestId(`run-compare-${id}`).check();
+    for (const id of ids) expect(await byTestId(`run-compare-${id}`).isChecked()).toBe(true); // none silently unticked
+    await expect.poll(async () => byTestId('runs-overlay-chart').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await page.getByRole('heading', { name: '3 runs overlaid' }).count()).toBe(1);
+    // Sorting by dev loss, best first: the 300-step zero-init run (highest loss) comes last.
+    await byTestId('runs-sort-dev').click();
+    const order = await page.locator('[data-testid^="run-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.slice('run-row-'.length)));
+    expect(order[order.length - 1]).toBe(third);
     await shot('runs');
     expect(pageErrors).toEqual([]);
-  });
+  }, 300_000);
 });
