@@ -111,12 +111,17 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     expect((await byTestId('dataset-val-examples').textContent())?.trim()).toBe('22,655');
     expect((await byTestId('dataset-test-examples').textContent())?.trim()).toBe('22,866');
     expect((await byTestId('dataset-vocab').textContent())?.replace(/\s+/g, '')).toBe('.abcdefghijklmnopqrstuvwxyz');
+    // Every character is labelled in the table beside the chart: 26 rows, 'a' the most frequent.
+    expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').count()).toBe(26);
+    expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').first().locator('td').allTextContents()).toEqual(['a', '33,885', '17.28%']);
     await shot('dataset');
   });
 
   it('shows a bad dataset\'s error in place, with its line', async () => {
     await byTestId('dataset-file-input').setInputFiles({ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('emma\nolivia\nmr.smith\n') });
     await expect.poll(async () => (await byTestId('dataset-error').textContent()) ?? '', { timeout: 15_000 }).toMatch(/line 3/);
+    // The user is told the refused file changed nothing.
+    expect((await byTestId('dataset-still-using').textContent())?.replace(/\s+/g, ' ')).toMatch(/still using names\.txt \(32,033 words\)/);
     await shot('dataset-error');
     // The good dataset is loaded again for the runs below.
     await byTestId('dataset-file-input').setInputFiles(NAMES);
