@@ -159,6 +159,9 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await byTestId('fold-run-select').selectOption(runId);
     await byTestId('fold-next-plan').click();
     await expect.poll(async () => (await byTestId('fold-plan').textContent()) ?? '', { timeout: 30_000 }).toMatch(/W3/);
+    // The diagram of the run's network marks the three BatchNorms and the Linear each folds into.
+    await expect.poll(async () => (await byTestId('fold-network').textContent()) ?? '', { timeout: 15_000 }).toMatch(/16,424 trainable parameters/);
+    expect(await page.locator('[data-testid="fold-network"] .fold').allTextContents()).toEqual(['folds into W1, b1', 'folds into W2, b2', 'folds into W3, b3']);
     // bn3-fold's first hidden layer: W1 [30×100] (no bias), gamma1, beta1 → W1' [30×100], b1' [100].
     expect((await byTestId('fold-layer-shapes-1').textContent())?.replace(/\s+/g, ' ')).toMatch(/W1 \[30×100\], gamma1 \[100\], beta1 \[100\] = 3,200 parameters.*W1' \[30×100\], b1' \[100\] = 3,100 parameters/);
     await byTestId('fold-next-compare').click();
