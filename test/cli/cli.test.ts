@@ -95,6 +95,8 @@ describe('lab CLI', () => {
       expect(Math.abs(f.loss.before[s] - f.loss.after[s])).toBeLessThanOrEqual(1e-5);
     }
     expect(f.folds).toHaveLength(3);
+    expect(f.verdict.pass).toBe(true);
+    expect(f.verdict.tolerance).toBeGreaterThanOrEqual(1e-5);
     expect(existsSync(path.join(f.out, 'model', 'model.json'))).toBe(true);
     expect(existsSync(path.join(f.out, 'checkpoint.safetensors'))).toBe(true);
   });

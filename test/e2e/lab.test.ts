@@ -111,12 +111,17 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     expect((await byTestId('dataset-val-examples').textContent())?.trim()).toBe('22,655');
     expect((await byTestId('dataset-test-examples').textContent())?.trim()).toBe('22,866');
     expect((await byTestId('dataset-vocab').textContent())?.replace(/\s+/g, '')).toBe('.abcdefghijklmnopqrstuvwxyz');
+    // Every character is labelled in the table beside the chart: 26 rows, 'a' the most frequent.
+    expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').count()).toBe(26);
+    expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').first().locator('td').allTextContents()).toEqual(['a', '33,885', '17.28%']);
     await shot('dataset');
   });
 
   it('shows a bad dataset\'s error in place, with its line', async () => {
     await byTestId('dataset-file-input').setInputFiles({ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('emma\nolivia\nmr.smith\n') });
     await expect.poll(async () => (await byTestId('dataset-error').textContent()) ?? '', { timeout: 15_000 }).toMatch(/line 3/);
+    // The user is told the refused file changed nothing.
+    expect((await byTestId('dataset-still-using').textContent())?.replace(/\s+/g, ' ')).toMatch(/still using names\.txt \(32,033 words\)/);
     await shot('dataset-error');
     // The good dataset is loaded again for the runs below.
     await byTestId('dataset-file-input').setInputFiles(NAMES);
@@ -125,6 +130,12 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
 
   it('exercise 1: zero-init for 3,000 steps — the inspector names b2 as the only changed parameter', async () => {
     await trainPreset('zero-init', 3000, 'presets');
+    // The loss chart reads out the values under the pointer, and switches between log and linear axes.
+    const chartBox = (await byTestId('train-loss-chart').boundingBox())!;
+    await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4);
+    await expect.poll(async () => (await byTestId('train-loss-chart-readout').textContent()) ?? '', { timeout: 5_000 }).toMatch(/step [\d,]+ — loss \d\.\d+, smoothed \d\.\d+/);
+    await byTestId('train-loss-chart-log').uncheck();
+    await byTestId('train-loss-chart-log').check();
     await shot('train');
     await tab('inspect');
     await expect.poll(async () => byTestId('inspect-param-row-b2').getAttribute('data-changed'), { timeout: 30_000 }).toBe('true');
@@ -138,15 +149,27 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
   });
 
   it('exercise 2: bn3-fold briefly, fold, compare, export — exported files reload with equal logits', async () => {
+    // Inspect still shows the zero-init run while this one starts: its update:data chart must still appear
+    // (it stayed on "No update:data ratios recorded." when the first snapshot came before the first ratios).
     const runId = await trainPreset('bn3-fold', 1000);
+    await tab('inspect');
+    await expect.poll(async () => (await byTestId('inspect-run-select').inputValue()), { timeout: 15_000 }).toBe(runId);
+    await expect.poll(async () => byTestId('inspect-ratio-chart').isVisible(), { timeout: 30_000 }).toBe(true);
     await tab('fold');
     await byTestId('fold-run-select').selectOption(runId);
     await byTestId('fold-next-plan').click();
     await expect.poll(async () => (await byTestId('fold-plan').textContent()) ?? '', { timeout: 30_000 }).toMatch(/W3/);
+    // The diagram of the run's network marks the three BatchNorms and the Linear each folds into.
+    await expect.poll(async () => (await byTestId('fold-network').textContent()) ?? '', { timeout: 15_000 }).toMatch(/16,424 trainable parameters/);
+    expect(await page.locator('[data-testid="fold-network"] .fold').allTextContents()).toEqual(['folds into W1, b1', 'folds into W2, b2', 'folds into W3, b3']);
+    // bn3-fold's first hidden layer: W1 [30×100] (no bias), gamma1, beta1 → W1' [30×100], b1' [100].
+    expect((await byTestId('fold-layer-shapes-1').textContent())?.replace(/\s+/g, ' ')).toMatch(/W1 \[30×100\], gamma1 \[100\], beta1 \[100\] = 3,200 parameters.*W1' \[30×100\], b1' \[100\] = 3,100 parameters/);
     await byTestId('fold-next-compare').click();
     await expect.poll(async () => byTestId('fold-comparison').isVisible(), { timeout: 60_000 }).toBe(true);
     const shownDiff = Number((await byTestId('fold-max-diff').textContent())?.trim());
     expect(shownDiff).toBeLessThanOrEqual(1e-4);
+    // A verdict, not just a number: ✓ with the tolerance it used.
+    expect(await byTestId('fold-verdict').textContent()).toMatch(/✓ .*within \d(\.\d+)?e-[45]/);
     await shot('fold');
     await byTestId('fold-next-export').click();
     await byTestId('fold-export').click();
@@ -165,7 +188,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
       expect(state.config.hidden.every((h) => !h.batchNorm)).toBe(true);
       expect(maxAbsDiff(reference, await logits(state, x, 512))).toBeLessThanOrEqual(1e-4);
     }
-  });
+  }, 300_000);
 
   it('samples names from the folded model and lists the runs', async () => {
     await tab('sample');
@@ -178,9 +201,20 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await byTestId('sample-generate').click();
     await expect.poll(async () => ((await byTestId('sample-output').textContent()) ?? '').trim().length, { timeout: 30_000 }).toBeGreaterThan(0);
     await shot('sample');
+    // A third run, so the overlay has to hold more than two curves.
+    const third = await trainPreset('zero-init', 300);
     await tab('runs');
-    await expect.poll(async () => page.locator('[data-testid^="run-row-"]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(async () => page.locator('[data-testid^="run-row-"]').count(), { timeout: 15_000 }).toBe(3);
+    const ids = await page.locator('[data-testid^="run-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.slice('run-row-'.length)));
+    for (const id of ids) await byTestId(`run-compare-${id}`).check();
+    for (const id of ids) expect(await byTestId(`run-compare-${id}`).isChecked()).toBe(true); // none silently unticked
+    await expect.poll(async () => byTestId('runs-overlay-chart').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await page.getByRole('heading', { name: '3 runs overlaid' }).count()).toBe(1);
+    // Sorting by dev loss, best first: the 300-step zero-init run (highest loss) comes last.
+    await byTestId('runs-sort-dev').click();
+    const order = await page.locator('[data-testid^="run-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.slice('run-row-'.length)));
+    expect(order[order.length - 1]).toBe(third);
     await shot('runs');
     expect(pageErrors).toEqual([]);
-  });
+  }, 300_000);
 });

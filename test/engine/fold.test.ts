@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareModels, type ModelEvaluator, type SplitExamples } from '../../electron/engine/fold/compare.js';
 import { foldBatchNorm } from '../../electron/engine/fold/fold.js';
+import { FOLD_RELATIVE_TOLERANCE, foldVerdict } from '../../electron/engine/fold/verdict.js';
 import type { HiddenLayerConfig, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
@@ -93,6 +94,8 @@ describe('foldBatchNorm', () => {
     expect(state.config.output.batchNorm).toBe(true); // input untouched
     expect(folds).toHaveLength(1);
     expect(folds[0]).toMatchObject({ layer: 1, isOutput: true, weight: 'W1', bias: 'b1', hadBias: true, gamma: 'gamma1', runningVar: 'var1', eps: 1e-5, features: 2 });
+    // W1 [2, 2] + b1 + gamma1 + beta1 → W1' [2, 2] + b1'.
+    expect(folds[0]).toMatchObject({ inFeatures: 2, parameters: { before: 10, after: 6 } });
     expect(folds[0].formula.weight).toBe("W1' = W1 · gamma1 / √(var1 + 0.00001)   (column-wise)");
     expect(folds[0].scaleRange.min).toBeCloseTo(1, 5);
   });
@@ -149,6 +152,18 @@ describe('foldBatchNorm', () => {
       expect(Math.abs(cmp.loss.before.val! - cmp.loss.after.val!)).toBeLessThanOrEqual(1e-5);
       expect(cmp.loss.before.test).toBeNull();
       expect(cmp.inferenceMs.before).toBeGreaterThan(0);
+      expect(cmp.maxAbsLogit).toBeCloseTo(Math.max(...[splits.train, splits.val].flatMap((sp) => Array.from(evaluator(state).logits(sp.x, sp.n), Math.abs))), 5);
+      expect(foldVerdict(cmp)).toMatchObject({ pass: true, tolerance: FOLD_RELATIVE_TOLERANCE * Math.max(1, cmp.maxAbsLogit) });
+      // The per-layer counts add up to the model's change in trainable parameters.
+      const trainable = (st: ModelState) => paramSpecs(st.config, V).filter((p) => p.trainable).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+      const removed = folds.reduce((n, f) => n + f.parameters.before - f.parameters.after, 0);
+      expect(trainable(state) - trainable(folded)).toBe(removed);
+
+      // A fold that used a running variance 1% off (a plausible bug) is caught by the verdict.
+      const wrong = structuredClone(state);
+      for (const f of folds) wrong.tensors[f.runningVar] = wrong.tensors[f.runningVar].map((v) => v * 1.01);
+      const bad = compareModels(evaluator(state), evaluator(foldBatchNorm(wrong).state), splits, 256);
+      expect(foldVerdict(bad).pass).toBe(false);
     });
   }
 });
@@ -166,5 +181,24 @@ describe('compareModels', () => {
     expect(r.loss.before).toEqual({ train: 10, val: 10, test: null });
     const nan = compareModels(shift(0, -1), shift(NaN, 2), { train: s, val: empty, test: empty }, 4);
     expect(nan.maxAbsLogitDiff.train).toBe(Infinity);
+    expect(r.maxAbsLogit).toBe(9);
+  });
+});
+
+describe('foldVerdict', () => {
+  const cmp = (d: Partial<Record<'train' | 'val' | 'test', number>>, maxAbsLogit: number) => ({
+    maxAbsLogitDiff: { train: 0, val: 0, test: 0, ...d },
+    maxAbsLogit,
+  });
+
+  it('is relative to the logits\' scale, never below the float32 rounding of a logit of 1', () => {
+    expect(foldVerdict(cmp({ val: 9e-5 }, 10))).toEqual({ pass: true, tolerance: 1e-4, worst: { split: 'val', maxAbsLogitDiff: 9e-5 } });
+    expect(foldVerdict(cmp({ test: 2e-4 }, 10))).toMatchObject({ pass: false, worst: { split: 'test' } });
+    expect(foldVerdict(cmp({ train: 5e-6 }, 0.01))).toMatchObject({ pass: true, tolerance: 1e-5 });
+  });
+
+  it('fails on a NaN or infinite difference', () => {
+    expect(foldVerdict(cmp({ train: Number.NaN }, 1)).pass).toBe(false);
+    expect(foldVerdict(cmp({ val: Infinity }, 1))).toMatchObject({ pass: false, worst: { split: 'val', maxAbsLogitDiff: Infinity } });
   });
 });

@@ -5,6 +5,8 @@ import {
   learningRateChangeSteps,
   log10Values,
   mirrorSeries,
+  smoothBuckets,
+  bucketAt,
 } from '../../renderer/src/lib/bucketedSeries.js';
 
 /** Deterministic pseudo-losses: a decaying curve with noise, like a real run. */
@@ -127,5 +129,45 @@ describe('learningRateChangeSteps', () => {
   it('lists the steps where the rate actually changes', () => {
     expect(learningRateChangeSteps({ initial: 0.1, decays: [{ atStep: 100_000, rate: 0.01 }] })).toEqual([100_000]);
     expect(learningRateChangeSteps({ initial: 0.1, decays: [{ atStep: 5, rate: 0.1 }] })).toEqual([]);
+  });
+});
+
+describe('smoothBuckets (the smoothing slider)', () => {
+  it('is the bias-corrected per-step EMA while buckets hold one step, and the raw means at 0', () => {
+    const values = [3, 1, 2, 5];
+    const s = new BucketedSeries({ maxBuckets: 100 });
+    s.append(0, values);
+    expect(smoothBuckets(s, 0).map((p) => p.y)).toEqual(values);
+    // By hand: ema_t = a·ema_{t−1} + (1−a)·v_t, divided by 1 − a^(t+1).
+    const a = 0.6;
+    let ema = 0;
+    const expected = values.map((v, t) => ((ema = a * ema + (1 - a) * v), ema / (1 - a ** (t + 1))));
+    smoothBuckets(s, a).forEach((p, t) => {
+      expect(p.x).toBe(t);
+      expect(p.y).toBeCloseTo(expected[t], 12);
+    });
+    // The same as the series' own EMA when the decay matches.
+    const own = new BucketedSeries({ maxBuckets: 100, smoothing: a });
+    own.append(0, values);
+    own.smoothed().forEach((p, i) => expect(smoothBuckets(own, a)[i].y).toBeCloseTo(p.y, 12));
+  });
+
+  it('maps into the chart\'s units and follows merged buckets to their last step', () => {
+    const s = new BucketedSeries({ maxBuckets: 4 });
+    s.append(0, log10Values(fakeLosses(64)));
+    const pts = smoothBuckets(s, 0.9, (y) => 10 ** y);
+    expect(pts).toHaveLength(s.buckets.length);
+    expect(pts.map((p) => p.x)).toEqual(s.buckets.map((b) => b.end));
+    for (const p of pts) expect(p.y).toBeGreaterThan(2); // losses, not log10 losses
+  });
+
+  it('finds the bucket under the pointer', () => {
+    const s = new BucketedSeries({ maxBuckets: 4 });
+    s.append(0, fakeLosses(16)); // width 4: buckets start at 0, 4, 8, 12
+    expect(bucketAt(s, -1)).toBeNull();
+    expect(bucketAt(s, 0)).toBe(0);
+    expect(bucketAt(s, 7)).toBe(1);
+    expect(bucketAt(s, 12)).toBe(3);
+    expect(bucketAt(s, 1e9)).toBe(3);
   });
 });

@@ -28,6 +28,8 @@ export interface ModelComparison {
   loss: { before: Record<SplitName, number | null>; after: Record<SplitName, number | null> };
   /** Milliseconds each model spent computing the val split's logits. */
   inferenceMs: { before: number; after: number };
+  /** Largest |logit| of the first model over every split: the scale float32 rounding is relative to. */
+  maxAbsLogit: number;
 }
 
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -43,6 +45,7 @@ export function compareModels(
   const lossBefore: Record<SplitName, number | null> = { train: null, val: null, test: null };
   const lossAfter: Record<SplitName, number | null> = { train: null, val: null, test: null };
   const inferenceMs = { before: 0, after: 0 };
+  let maxAbsLogit = 0;
 
   for (const name of SPLIT_NAMES) {
     const { x, y, n } = splits[name];
@@ -64,6 +67,8 @@ export function compareModels(
       }
       if (a.length !== b.length) throw new RangeError('compareModels: the two models return different logit shapes');
       for (let k = 0; k < a.length; k++) {
+        const size = Math.abs(a[k]);
+        if (size > maxAbsLogit) maxAbsLogit = size;
         const d = Math.abs(a[k] - b[k]);
         // A NaN on either side is an infinite difference, not a silently skipped one.
         if (d > maxDiff || d !== d) maxDiff = d !== d ? Infinity : d;
@@ -73,5 +78,5 @@ export function compareModels(
     lossBefore[name] = before.loss(x, y, n);
     lossAfter[name] = after.loss(x, y, n);
   }
-  return { maxAbsLogitDiff, loss: { before: lossBefore, after: lossAfter }, inferenceMs };
+  return { maxAbsLogitDiff, loss: { before: lossBefore, after: lossAfter }, inferenceMs, maxAbsLogit };
 }

@@ -18,6 +18,13 @@ export interface FoldStep {
   isOutput: boolean;
   /** Number of features (columns of W, entries of γ). */
   features: number;
+  /** Rows of W (the Linear's input width): W is [inFeatures, features] before and after the fold. */
+  inFeatures: number;
+  /**
+   * Trainable parameters of this layer before (W, b if any, γ, β) and after (W', b') the fold. The running
+   * mean/var are buffers, not parameters: they disappear too, but are not counted here.
+   */
+  parameters: { before: number; after: number };
   /** The Linear receiving the fold. */
   weight: string;
   /** The bias of the folded Linear (created when the Linear had none). */
@@ -102,6 +109,8 @@ export function foldBatchNorm(state: ModelState): FoldResult {
       layer: i,
       isOutput: l.isOutput,
       features: cols,
+      inFeatures: rows,
+      parameters: { before: rows * cols + (l.block.bias ? cols : 0) + 2 * cols, after: rows * cols + cols },
       weight: `W${i}`,
       bias: `b${i}`,
       hadBias: l.block.bias,

@@ -99,7 +99,7 @@ export const PRESETS: readonly Preset[] = [
   preset(
     'zero-init',
     'Exercise 1: all-zero weights',
-    'Every weight and bias starts at 0: only b2 learns and the loss stalls at the unigram entropy.',
+    'W1, b1, W2 and b2 start at 0 (the embedding C stays N(0,1), as in the lecture): only b2 learns and the loss stalls at the unigram entropy.',
     mlp(zero, zero, zero, zero),
     train(100_000),
     {

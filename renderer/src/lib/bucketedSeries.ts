@@ -153,14 +153,21 @@ export function emptyMirror(): SeriesMirror {
  * they are refilled; otherwise the last point is revised (more steps landed in its bucket) and only new points
  * are pushed. Returns 'rebuilt', 'appended' or 'unchanged' so the caller can pick the cheapest chart update.
  */
-export function mirrorSeries(mirror: SeriesMirror, series: BucketedSeries): 'rebuilt' | 'appended' | 'unchanged' {
+export function mirrorSeries(
+  mirror: SeriesMirror,
+  series: BucketedSeries,
+  /** Maps each y into the chart's units (e.g. 10^y to draw a log10 series on a linear or logarithmic axis). */
+  map: (y: number) => number = (y) => y,
+): 'rebuilt' | 'appended' | 'unchanged' {
   const n = series.buckets.length;
+  const mean = (i: number): Point => mapY(series.meanPoint(i), map);
+  const smooth = (i: number): Point => mapY(series.smoothPoint(i), map);
   if (mirror.generation !== series.generation || mirror.means.length > n) {
     mirror.means.length = 0;
     mirror.smoothed.length = 0;
     for (let i = 0; i < n; i++) {
-      mirror.means.push(series.meanPoint(i));
-      mirror.smoothed.push(series.smoothPoint(i));
+      mirror.means.push(mean(i));
+      mirror.smoothed.push(smooth(i));
     }
     mirror.generation = series.generation;
     return 'rebuilt';
@@ -168,8 +175,8 @@ export function mirrorSeries(mirror: SeriesMirror, series: BucketedSeries): 'reb
   const had = mirror.means.length;
   let changed = false;
   if (had > 0) {
-    const m = series.meanPoint(had - 1);
-    const s = series.smoothPoint(had - 1);
+    const m = mean(had - 1);
+    const s = smooth(had - 1);
     const pm = mirror.means[had - 1];
     const ps = mirror.smoothed[had - 1];
     if (pm.x !== m.x || pm.y !== m.y || ps.x !== s.x || ps.y !== s.y) {
@@ -179,11 +186,52 @@ export function mirrorSeries(mirror: SeriesMirror, series: BucketedSeries): 'reb
     }
   }
   for (let i = had; i < n; i++) {
-    mirror.means.push(series.meanPoint(i));
-    mirror.smoothed.push(series.smoothPoint(i));
+    mirror.means.push(mean(i));
+    mirror.smoothed.push(smooth(i));
     changed = true;
   }
   return changed ? 'appended' : 'unchanged';
+}
+
+function mapY(p: Point, map: (y: number) => number): Point {
+  return { x: p.x, y: map(p.y) };
+}
+
+/**
+ * TensorBoard's smoothing slider over a bucketed series: an exponential moving average with decay `alpha` per
+ * step and bias correction, evaluated at the end of each bucket. A bucket of c steps is treated as c steps at
+ * its mean (decay alpha^c), which is exact while buckets hold one step and a close approximation after merges.
+ * alpha = 0 gives the bucket means themselves. Recomputed from the buckets (≤ maxBuckets points), so the slider
+ * can change it at any time.
+ */
+export function smoothBuckets(series: BucketedSeries, alpha: number, map: (y: number) => number = (y) => y): Point[] {
+  const a = Math.min(Math.max(alpha, 0), 0.9999);
+  const out: Point[] = new Array(series.buckets.length);
+  let ema = 0;
+  let weight = 0;
+  series.buckets.forEach((b, i) => {
+    const decay = a ** b.count;
+    ema = decay * ema + (1 - decay) * (b.sum / b.count);
+    weight = decay * weight + (1 - decay);
+    out[i] = { x: b.end, y: map(weight > 0 ? ema / weight : b.sum / b.count) };
+  });
+  return out;
+}
+
+/** The bucket covering `step` (the last one starting at or before it), or null before the first. */
+export function bucketAt(series: BucketedSeries, step: number): number | null {
+  const buckets = series.buckets;
+  let lo = 0;
+  let hi = buckets.length - 1;
+  let found: number | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (buckets[mid].start <= step) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 /** Steps at which the learning rate changes (marked on the loss chart). */

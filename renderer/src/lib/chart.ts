@@ -96,11 +96,14 @@ export function stepLineChart(
   datasets: ChartDataset<'line', Point[]>[],
   yTitle: string,
   plugins: ChartOptions<'line'>['plugins'],
+  /** Pointer handling (interaction mode, onHover), set at construction so Chart.js resolves it. */
+  pointer: Pick<ChartOptions<'line'>, 'interaction' | 'onHover'> = {},
 ): Chart<'line', Point[]> {
   return new Chart<'line', Point[]>(canvas, {
     type: 'line',
     data: { datasets },
     options: {
+      ...pointer,
       parsing: false,
       normalized: true,
       scales: {

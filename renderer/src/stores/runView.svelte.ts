@@ -39,6 +39,11 @@ export class RunView {
   loaded = $state(false);
   /** Bumped whenever `series` changed; charts read it to know when to append. */
   version = $state(0);
+  /**
+   * Whether any update:data ratio has arrived. `series` is deliberately not reactive, so a view that tests
+   * `series.ratios.size` would never redraw when the first ratios come after the first snapshot; this flag is.
+   */
+  hasRatios = $state(false);
   /** Diagnosis per snapshot step, fetched on demand. */
   diagnoses = $state.raw<Record<number, Diagnosis>>({});
   /** Non-reactive bulk data (loss and update:data series); see `version`. */
@@ -66,6 +71,7 @@ export class RunView {
     this.error = detail.summary.error;
     this.series.applyLoss(detail.losses);
     if (detail.ratios) this.series.applyRatios(detail.ratios);
+    this.hasRatios = this.series.ratios.size > 0;
     this.series.applyEvals(detail.evals);
     this.evals = this.series.evals;
     this.snapshots = mergeByStep(this.snapshots, detail.snapshots);
@@ -100,6 +106,7 @@ export class RunView {
     }
     if (u.ratios) {
       this.series.applyRatios(u.ratios);
+      this.hasRatios = this.series.ratios.size > 0;
       seriesChanged = true;
     }
     if (u.evals?.length) {
