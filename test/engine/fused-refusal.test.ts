@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
+import { createBackend } from '../../electron/engine/compute/select.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
@@ -40,6 +41,26 @@ const hostile: { label: string; edit: (x: Int32Array, y: Int32Array) => void; na
   { label: 'negative token', edit: (x) => (x[40] = -5), names: /token x\[40\] = -5/ },
   { label: 'most negative token', edit: (x) => (x[3] = -(2 ** 31)), names: /token x\[3\] = -2147483648/ },
 ];
+
+describe('tf.js backends (cpu, wasm): a refused batch changes nothing either', () => {
+  it.each(['cpu', 'wasm'] as const)('%s: every hostile batch is refused before any op, parameters and buffers bit-identical', async (id) => {
+    const rng = new Rng(14);
+    const backend = await createBackend(initModel(model, VOCAB, 5), id);
+    for (let s = 0; s < 2; s++) {
+      const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
+      backend.trainStep(x, y, 0.1, { gradients: false, trace: false });
+    }
+    const before = bits(backend.state().tensors);
+    for (const { edit, names } of hostile) {
+      const bad = randomBatch(rng, 32, model.blockSize, VOCAB);
+      edit(bad.x, bad.y);
+      expect(() => backend.trainStep(bad.x, bad.y, 0.1, { gradients: false, trace: false })).toThrow(names);
+      expect(() => backend.loss(bad.x, bad.y, 32)).toThrow(/^loss: .* is outside the vocabulary/);
+      expect(bits(backend.state().tensors)).toEqual(before);
+    }
+    backend.dispose();
+  });
+});
 
 describe('fused kernel: a refused batch changes nothing', () => {
   it.each(hostile)('$label: every parameter, buffer, gradient and moment is bit-identical afterwards', async ({ edit, names }) => {

@@ -9,6 +9,7 @@
  * sums, during its SGD pass, the float64 moments behind every update:data ratio (`updateMoments`), so the
  * inspectors need not read every gradient and weight again in JS.
  */
+import { outsideVocabulary } from '../vocabCheck.js';
 import type { ModelState } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
 import { instantiateKernel, type KernelExports, type KernelSource } from './kernelModule.js';
@@ -34,15 +35,11 @@ interface MemoryViews {
 }
 
 /**
- * Why the kernel refused a batch (it answers only −1): the first token or target outside [0, vocab), by index.
- * Looked for only after a refusal, so the every-step path pays nothing for the message.
+ * Why the kernel refused a batch (it answers only −1): looked for only after a refusal, so the every-step path
+ * pays nothing for the message.
  */
-function outsideVocabulary(what: string, x: Int32Array, y: Int32Array | null, vocab: number): string {
-  const bad = (v: number) => v < 0 || v >= vocab;
-  const i = x.findIndex(bad);
-  const j = y ? y.findIndex(bad) : -1;
-  const where = i >= 0 ? `token x[${i}] = ${x[i]}` : j >= 0 ? `target y[${j}] = ${y![j]}` : 'a token or target';
-  return `${what}: ${where} is outside the vocabulary [0, ${vocab}); nothing was changed`;
+function refusal(what: string, x: Int32Array, y: Int32Array | null, vocab: number): string {
+  return outsideVocabulary(what, x, y, vocab) ?? `${what}: a token or target is outside the vocabulary [0, ${vocab}); nothing was changed`;
 }
 
 const REPORT: BackendReport = { id: 'fused', description: 'fused WebAssembly SIMD kernel', skipped: [] };
@@ -93,7 +90,7 @@ class FusedBackend implements ComputeBackend {
     i32.set(y, this.plan.rows.y >> 2);
     const loss = kernel.mlp_train_step(this.plan.net, rows, lr, capture.gradients ? this.plan.moments : 0);
     // The kernel checks the whole batch before it writes anything, so a refused step leaves the model as it was.
-    if (loss < 0) throw new RangeError(outsideVocabulary('trainStep', x, y, this.state0.vocabSize));
+    if (loss < 0) throw new RangeError(refusal('trainStep', x, y, this.state0.vocabSize));
     this.lastRows = rows;
     this.lastCapture = capture;
     return loss;
@@ -183,7 +180,7 @@ class FusedBackend implements ComputeBackend {
       if (sum < 0) {
         // Every earlier chunk passed, so the first bad value up to this chunk's end is in this chunk.
         const upTo = start + rows;
-        throw new RangeError(outsideVocabulary(y ? 'loss' : 'logits', x.subarray(0, upTo * block), y && y.subarray(0, upTo), this.state0.vocabSize));
+        throw new RangeError(refusal(y ? 'loss' : 'logits', x.subarray(0, upTo * block), y && y.subarray(0, upTo), this.state0.vocabSize));
       }
       total += sum;
       onChunk(start, rows, logitsAddr);

@@ -11,6 +11,7 @@
  * Readbacks: `trainStep` reads back only the loss scalar; gradients and traces are kept as tensors when the
  * capture flags ask and read lazily on `gradients()` / `trace()`.
  */
+import { assertInVocabulary } from '../vocabCheck.js';
 import type * as TF from '@tensorflow/tfjs';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
 import { linearLayouts, paramSpecs, type LinearLayout, type ModelState, type ParamSpec } from '../../model/params.js';
@@ -96,6 +97,9 @@ class TfjsBackend implements ComputeBackend {
   }
 
   trainStep(x: Int32Array, y: Int32Array, lr: number, capture: CaptureRequest): number {
+    // Before any op: tf.oneHot silently maps an out-of-range target to a zero row (the step would train on it),
+    // and a bad token throws only once the forward pass has started.
+    assertInVocabulary('trainStep', x, y, this.model.vocabSize);
     this.activate();
     this.releaseCaptured();
     // tf.tidy keeps exactly the tensors reachable from the returned object; its typing wants an index signature.
@@ -143,6 +147,7 @@ class TfjsBackend implements ComputeBackend {
   }
 
   logits(x: Int32Array, n: number): Float32Array {
+    assertInVocabulary('logits', x.subarray(0, n * this.model.config.blockSize), null, this.model.vocabSize);
     this.activate();
     const vocab = this.model.vocabSize;
     const out = new Float32Array(n * vocab);
@@ -156,6 +161,7 @@ class TfjsBackend implements ComputeBackend {
   }
 
   loss(x: Int32Array, y: Int32Array, n: number): number {
+    assertInVocabulary('loss', x.subarray(0, n * this.model.config.blockSize), y.subarray(0, n), this.model.vocabSize);
     this.activate();
     if (n === 0) return NaN;
     const tf = this.tf;
