@@ -63,7 +63,8 @@ describe('changed since init ≠ has a gradient (fused backend)', () => {
     const backend = await createFusedBackend(initial);
     const snapshots: InspectionSnapshot[] = [];
     const result = await train({ config, dataset, backend, initialState: initial, hooks: { onSnapshot: (s) => snapshots.push(s) } });
-    expect(snapshots.map((s) => s.step)).toEqual([0, 10, 20]);
+    // Every 10 steps and the last one (29), so Inspect can show where the run ended.
+    expect(snapshots.map((s) => s.step)).toEqual([0, 10, 20, 29]);
     for (const s of snapshots) {
       for (const p of s.params) {
         expect(p.gradMaxAbs, `${p.name} step ${s.step}`).toBeGreaterThan(0);

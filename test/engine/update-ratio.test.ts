@@ -43,7 +43,7 @@ describe('update:data history: from a real run to the diagnosis', () => {
     expect(history.steps).toEqual(Array.from({ length: 260 }, (_, s) => s));
     history.names.forEach((_, j) => expect(history.values[j]).toEqual(rows.map((r) => r[j])));
 
-    expect(stored.snapshots.map((s) => s.step)).toEqual([0, 120, 240]);
+    expect(stored.snapshots.map((s) => s.step)).toEqual([0, 120, 240, 259]);
     for (const snapshot of stored.snapshots) {
       const avg = recentUpdateRatios(history, snapshot.step);
       history.names.forEach((name, j) => expect(avg.get(name), `${name} at ${snapshot.step}`).toBeCloseTo(handAverage(rows, snapshot.step + 1 - UPDATE_RATIO_WINDOW, snapshot.step + 1, j)!, 12));

@@ -35,12 +35,12 @@ describe('training process', () => {
       next += e.loss.losses.length;
     }
     expect(next).toBe(400);
-    expect(events.filter((e) => e.type === 'snapshot')).toHaveLength(8);
+    expect(events.filter((e) => e.type === 'snapshot')).toHaveLength(9); // every 50 steps and the last (399)
     expect(events.filter((e) => e.type === 'eval').map((e) => (e as any).point.step)).toEqual([100, 200, 300, 400]);
     const stored = await readStoredRun(runDir);
     expect(stored.record.status).toBe('completed');
     expect(stored.losses).toHaveLength(400);
-    expect(stored.snapshots).toHaveLength(8);
+    expect(stored.snapshots).toHaveLength(9); // every 50 steps and the last (399)
     expect(stored.ratios?.values).toHaveLength(400);
   });
 

@@ -133,7 +133,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let evalDue = false;
     while (step < trainCfg.steps && performance.now() - sliceStart < SLICE_MS) {
       const lr = learningRateAt(trainCfg.learningRate, step);
-      const snapshotDue = inspect && trainCfg.inspectEvery > 0 && step % trainCfg.inspectEvery === 0;
+      // Every K steps, and the run's last step too, so Inspect can show where training ended (a 2,000-step run
+      // with K = 500 would otherwise stop at step 1500).
+      const snapshotDue = inspect && trainCfg.inspectEvery > 0 && (step % trainCfg.inspectEvery === 0 || step === trainCfg.steps - 1);
       rng.fillInts(idx, dataset.train.n);
       gatherBatch(dataset.train, blockSize, idx, xb, yb);
       lastLoss = backend.trainStep(xb, yb, lr, { gradients: inspect, trace: snapshotDue });
