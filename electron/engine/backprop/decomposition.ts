@@ -17,7 +17,7 @@
  *   counts_sum_inv = counts_sum**-1               probs = counts * counts_sum_inv
  *   logprobs = probs.log()                        loss = -logprobs[range(n), Yb].mean()
  *
- * Names: block tensors carry the block number (`hprebn1`, `h2`), parameters keep the lab's names (`W1`, `b1`,
+ * Names: block tensors carry the block number (`hprebn1`, `h2`, `bndiff2_1`), parameters keep the lab's names (`W1`, `b1`,
  * `gamma1`, `beta1` — the lecture's `bngain`, `bnbias`), the loss chain and the embedding have no number.
  * This module only names things; it computes nothing and imports no tensor library.
  */
@@ -56,12 +56,17 @@ export interface BlockNames {
   h: string | null;
 }
 
+/** `hprebn1`, `bnraw2`; a name that ends in a digit gets an underscore: `bndiff2_1` (not `bndiff21`). */
+export function layerName(base: string, layer: number): string {
+  return /\d$/.test(base) ? `${base}_${layer}` : `${base}${layer}`;
+}
+
 /** The blocks of a model in forward order, the output block last. */
 export function decompose(config: ModelConfig, vocabSize: number): BlockNames[] {
   return linearLayouts(config, vocabSize).map((l) => {
     const i = l.index;
     const out = l.isOutput ? 'logits' : `hpreact${i}`;
-    const bn = l.block.batchNorm ? (Object.fromEntries(BN_BASES.map((base) => [base, `${base}${i}`])) as Record<BnBase, string>) : null;
+    const bn = l.block.batchNorm ? (Object.fromEntries(BN_BASES.map((base) => [base, layerName(base, i)])) as Record<BnBase, string>) : null;
     return {
       index: i,
       isOutput: l.isOutput,

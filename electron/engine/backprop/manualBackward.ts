@@ -35,6 +35,8 @@ import {
 
 /** What a formula may read: forward values, gradients computed earlier in the pass, the batch and its block. */
 export interface FormulaContext {
+  /** Display name of the tensor whose gradient is being computed. */
+  name: string;
   /** Batch size. */
   n: number;
   /** BatchNorm's ε. */
@@ -282,6 +284,7 @@ export function manualBackward(config: ModelConfig, vocabSize: number, values: V
   const out: ManualGradient[] = [];
   for (const step of backwardSteps(config, vocabSize)) {
     const ctx: FormulaContext = {
+      name: step.name,
       n,
       eps: config.batchNorm.eps,
       vocabSize,

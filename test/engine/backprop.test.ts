@@ -1,0 +1,114 @@
+/**
+ * Backprop by hand, float32: every hand-written gradient of the lecture's decomposition against tf.js
+ * autodiff (`tf.grads` over the same decomposition), on every preset and on random networks of 1–3 hidden
+ * layers with and without BatchNorm and biases, tanh and relu; and the decomposed tf.js forward checked
+ * against the lab's oracle forward (forwardTf + crossEntropyTf), so autodiff differentiates the same function.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { autodiffGradients, decomposedForwardTf } from '../../electron/engine/backprop/autodiffTf.js';
+import { APPROX_TOLERANCE, checkBackprop, compareArrays, type BackpropReport } from '../../electron/engine/backprop/compare.js';
+import { backwardSteps } from '../../electron/engine/backprop/manualBackward.js';
+import { manualForward, manualParams } from '../../electron/engine/backprop/manualForward.js';
+import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
+import { maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, scoped } from '../helpers/tf.js';
+import { PRESET_IDS, presetCase, randomBatch, SMALL_VOCAB, smallNetworks, smallState } from './backprop-fixtures.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function expectAllClose(report: BackpropReport) {
+  for (const t of report.tensors) {
+    expect(t.approx, `${t.name}: max diff ${t.maxDiff} (${t.formula})`).toBe(true);
+    expect(t.maxDiff, t.name).toBeLessThanOrEqual(1e-5);
+  }
+}
+
+describe('backprop by hand (float32, against tf.js autodiff)', () => {
+  it.each(PRESET_IDS)('preset %s: every tensor approximately equal, max diff ≤ 1e-5', (id) => {
+    const { state, batch } = presetCase(id);
+    const report = checkBackprop(state, batch);
+    expectAllClose(report);
+    // The full decomposition is there: every step of the backward pass, then one fused row per shortcut.
+    const steps = backwardSteps(state.config, state.vocabSize);
+    const bnLayers = [...state.config.hidden, state.config.output].filter((b) => b.batchNorm).length;
+    expect(report.tensors.map((t) => t.name)).toEqual([...steps.map((s) => s.name), 'logits (fused)', ...report.tensors.slice(steps.length + 1).map((t) => t.name)]);
+    expect(report.tensors.length).toBe(steps.length + 1 + bnLayers);
+    expect(new Set(report.tensors.map((t) => t.name)).size).toBe(report.tensors.length);
+  });
+
+  it.each(smallNetworks().map((n) => [n.label, n.config] as const))('random network, %s', (_label, config) => {
+    const state = smallState(config, 11);
+    const report = checkBackprop(state, randomBatch(12, 16, config.blockSize, SMALL_VOCAB));
+    expectAllClose(report);
+    expect(report.tensors.every((t) => t.versus === (t.name.endsWith('(fused)') ? 'step-by-step' : 'autodiff'))).toBe(true);
+  });
+
+  it('reports the lecture names, layers and shapes of the one-hidden-layer BatchNorm network', () => {
+    const { state, batch } = presetCase('batchnorm');
+    const rows = new Map(checkBackprop(state, batch).tensors.map((t) => [t.name, t]));
+    expect(rows.get('logprobs')).toMatchObject({ base: 'logprobs', layer: null, shape: [32, 27], formula: 'dlogprobs[range(n), Yb] = -1.0/n   (0 elsewhere)' });
+    expect(rows.get('counts_sum_inv')).toMatchObject({ base: 'counts_sum_inv', layer: null, shape: [32, 1] });
+    expect(rows.get('bnvar_inv1')).toMatchObject({ base: 'bnvar_inv', layer: 1, shape: [1, 200], formula: 'dbnvar_inv1 = (bndiff1 * dbnraw1).sum(0, keepdim=True)' });
+    expect(rows.get('gamma1')).toMatchObject({ base: 'bngain', layer: 1, shape: [200] });
+    expect(rows.get('W2')).toMatchObject({ base: 'W', layer: 2, shape: [200, 27], formula: 'dW2 = h1.T @ dlogits' });
+    expect(rows.get('h1')).toMatchObject({ base: 'h', layer: 1, formula: 'dh1 = dlogits @ W2.T' });
+    expect(rows.get('hpreact1')?.formula).toBe('dhpreact1 = (1.0 - h1**2) * dh1');
+    expect(rows.get('emb')).toMatchObject({ base: 'emb', layer: null, shape: [32, 3, 10] });
+    expect(rows.get('C')).toMatchObject({ base: 'C', layer: null, shape: [27, 10] });
+    expect(rows.get('hprebn1 (fused)')).toMatchObject({ base: 'hprebn', layer: 1, versus: 'step-by-step' });
+    // Where both passes do the same float32 operations in the same order, the lecture's "exact" holds.
+    expect(rows.get('logprobs')?.exact).toBe(true);
+    expect(rows.get('probs')?.exact).toBe(true);
+  });
+
+  it('compares the lecture way: exact, allclose (torch rule, stated tolerances), max |difference|', () => {
+    expect(APPROX_TOLERANCE).toEqual({ rtol: 1e-5, atol: 1e-7 });
+    expect(compareArrays([1, 2], [1, 2])).toEqual({ exact: true, approx: true, maxDiff: 0 });
+    expect(compareArrays([1, 2 + 1e-6], [1, 2])).toMatchObject({ exact: false, approx: true });
+    expect(compareArrays([1, 2.001], [1, 2])).toMatchObject({ exact: false, approx: false });
+    expect(compareArrays([0, 2e-7], [0, 0])).toMatchObject({ approx: false });
+    expect(compareArrays([NaN], [1]).approx).toBe(false);
+    expect(compareArrays([1, 5], [1, 2]).maxDiff).toBe(3);
+  });
+});
+
+describe('the decomposed tf.js forward is the lab forward', () => {
+  it.each(smallNetworks().filter((_, k) => k % 3 === 0).map((n) => [n.label, n.config] as const))('%s: same logits, loss and parameter gradients as forwardTf', (_label, config) => {
+    const state = smallState(config, 21);
+    const batch = randomBatch(22, 16, config.blockSize, SMALL_VOCAB);
+    const { lab, decomposed } = scoped(() => {
+      const params = paramTensors(state);
+      const x = tf.tensor2d(batch.x, [16, config.blockSize], 'int32');
+      const y = tf.tensor1d(batch.y, 'int32');
+      const logits = forwardTf(config, SMALL_VOCAB, params, x, 'train').logits;
+      const d = decomposedForwardTf(config, SMALL_VOCAB, params, x, y);
+      return {
+        lab: { logits: logits.dataSync().slice(), loss: crossEntropyTf(logits, y, SMALL_VOCAB).dataSync()[0] },
+        decomposed: { logits: d.nodes.get('logits')!.dataSync().slice(), loss: d.loss.dataSync()[0] },
+      };
+    });
+    expect(maxAbsDiff(decomposed.logits, lab.logits)).toBeLessThan(1e-5);
+    expect(Math.abs(decomposed.loss - lab.loss)).toBeLessThan(1e-5);
+    const oracle = oracleTrainStep(state, batch.x, batch.y);
+    const autodiff = autodiffGradients(state, batch);
+    const scale = Math.max(...Object.values(oracle.grads).map(maxAbs));
+    for (const [name, g] of Object.entries(oracle.grads)) {
+      expect(maxAbsDiff(autodiff.grads.get(name)!.data, g), name).toBeLessThanOrEqual(2e-6 * scale);
+    }
+  });
+
+  it('the manual float32 forward reproduces the tf.js forward values', () => {
+    const { state, batch } = presetCase('bn3-fold');
+    const autodiff = autodiffGradients(state, batch);
+    const { values, loss } = manualForward(state.config, state.vocabSize, manualParams(state.config, state.vocabSize, state.tensors, 'float32'), batch);
+    expect(Math.abs(loss - autodiff.loss)).toBeLessThan(1e-5);
+    for (const [name, t] of autodiff.values) {
+      const mine = values.get(name)!;
+      expect(mine.data.length, name).toBe(t.data.length);
+      const c = compareArrays(mine.data, t.data, { rtol: 1e-4, atol: 1e-5 });
+      expect(c.approx, `${name}: ${c.maxDiff}`).toBe(true);
+    }
+  });
+});
