@@ -12,7 +12,13 @@ import { backwardSteps } from '../../electron/engine/backprop/manualBackward.js'
 import { manualForward, manualParams } from '../../electron/engine/backprop/manualForward.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, scoped } from '../helpers/tf.js';
-import { PRESET_IDS, presetCase, randomBatch, SMALL_VOCAB, smallNetworks, smallState } from './backprop-fixtures.js';
+import { findPreset } from '../../electron/engine/model/presets.js';
+import { initModel } from '../../electron/engine/model/init.js';
+import { parameterCount } from '../../electron/engine/model/params.js';
+import { makeLabMeta } from '../../electron/engine/io/labMeta.js';
+import { decodeModelSafetensors, encodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
+import { experimentConfigSchema } from '../../electron/shared/schemas.js';
+import { NAMES_VOCAB, PRESET_IDS, presetCase, randomBatch, SMALL_VOCAB, smallNetworks, smallState } from './backprop-fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -110,5 +116,48 @@ describe('the decomposed tf.js forward is the lab forward', () => {
       const c = compareArrays(mine.data, t.data, { rtol: 1e-4, atol: 1e-5 });
       expect(c.approx, `${name}: ${c.maxDiff}`).toBe(true);
     }
+  });
+});
+
+describe('the backprop-ninja preset', () => {
+  it("is the lecture's network: 4,137 parameters, batch 32, tanh after BatchNorm with a bias before it", () => {
+    const preset = findPreset('backprop-ninja')!;
+    const { model, train } = preset.config;
+    expect(parameterCount(model, NAMES_VOCAB)).toBe(4137); // the lecture prints 4137
+    expect(train.batchSize).toBe(32);
+    expect(model).toMatchObject({ blockSize: 3, embeddingSize: 10, batchNorm: { eps: 1e-5 } });
+    expect(model.hidden).toHaveLength(1);
+    expect(model.hidden[0]).toMatchObject({ size: 64, activation: 'tanh', bias: true, batchNorm: true });
+    expect(model.output).toMatchObject({ bias: true, batchNorm: false });
+    expect(experimentConfigSchema.safeParse(preset.config).success).toBe(true);
+  });
+
+  it('starts with small random biases, gain and shift, so no formula can hide behind a 0 or a 1', () => {
+    const { tensors } = initModel(findPreset('backprop-ninja')!.config.model, NAMES_VOCAB, 3);
+    const stats = (a: Float32Array) => {
+      const mean = a.reduce((s, v) => s + v, 0) / a.length;
+      return { mean, std: Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length), zeros: a.filter((v) => v === 0).length, ones: a.filter((v) => v === 1).length };
+    };
+    const gamma = stats(tensors.gamma1);
+    expect(gamma.ones).toBe(0);
+    expect(gamma.mean).toBeGreaterThan(0.95);
+    expect(gamma.mean).toBeLessThan(1.05);
+    expect(gamma.std).toBeGreaterThan(0.06);
+    expect(gamma.std).toBeLessThan(0.14);
+    for (const name of ['beta1', 'b1', 'b2']) {
+      const s = stats(tensors[name]);
+      expect(s.zeros, name).toBe(0);
+      expect(Math.abs(s.mean), name).toBeLessThan(0.05);
+      expect(s.std, name).toBeGreaterThan(0.05);
+      expect(s.std, name).toBeLessThan(0.15);
+    }
+  });
+
+  it("keeps the gain's mean through a checkpoint's metadata", () => {
+    const state = initModel(findPreset('backprop-ninja')!.config.model, NAMES_VOCAB, 3);
+    const vocab = ['.', ...'abcdefghijklmnopqrstuvwxyz'];
+    const bytes = encodeModelSafetensors(state, makeLabMeta(state.config, vocab, false));
+    const { meta } = decodeModelSafetensors(bytes, 'checkpoint.safetensors');
+    expect(meta.config.hidden[0].gammaInit).toEqual({ kind: 'normal', scale: 0.1, mean: 1 });
   });
 });
