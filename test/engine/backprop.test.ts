@@ -51,6 +51,19 @@ describe('backprop by hand (float32, against tf.js autodiff)', () => {
     expect(report.tensors.every((t) => t.versus === (t.name.endsWith('(fused)') ? 'step-by-step' : 'autodiff'))).toBe(true);
   });
 
+  it('a network mixing tanh, relu and no activation, BatchNorm only on the output, passes too', () => {
+    const base = smallNetworks()[0].config;
+    const config = {
+      ...base,
+      hidden: (['none', 'relu', 'tanh'] as const).map((activation, i) => ({ ...base.hidden[0], size: 4 + i, activation, bias: i !== 1 })),
+      output: { ...base.output, batchNorm: true },
+    };
+    const report = checkBackprop(smallState(config, 13), randomBatch(14, 9, config.blockSize, SMALL_VOCAB));
+    expectAllClose(report);
+    expect(report.tensors.find((t) => t.name === 'hpreact1')?.formula).toBe('dhpreact1 = dh1');
+    expect(report.tensors.map((t) => t.name)).toContain('bnvar_inv4');
+  });
+
   it('reports the lecture names, layers and shapes of the one-hidden-layer BatchNorm network', () => {
     const { state, batch } = presetCase('batchnorm');
     const rows = new Map(checkBackprop(state, batch).tensors.map((t) => [t.name, t]));

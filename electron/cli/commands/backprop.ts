@@ -22,7 +22,7 @@ const spec = defineCommand({
     "--run DIR           a run folder, at its final parameters (on the run's dataset unless --data)",
     '--config FILE       an experiment configuration (JSON, as the app saves it), at initialisation',
     '--data FILE         words file to draw the minibatch from (default: built-in English first names)',
-    "--seed N            initialisation and minibatch seed (default: the configuration's)",
+    "--seed N            seed of the initialisation and of the minibatch (with --run: of the minibatch); default: the configuration's",
     '--json              last line of stdout is { "tensors": [...] }',
   ],
   options: { preset: { type: 'string' }, run: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },
