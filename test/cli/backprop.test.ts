@@ -97,30 +97,33 @@ describe('lab backprop', () => {
     expect(tensors.find((t: any) => t.name === 'hprebn2')).toMatchObject({ shape: [10, 9] });
   });
 
-  it('refuses bad arguments and bad files with one line and exit code 2', () => {
+  describe('refuses bad arguments and bad files with one line and exit code 2', () => {
     const badField = path.join(dir, 'bad-field.json');
-    const config = structuredClone(findPreset('batchnorm')!.config) as any;
-    config.model.hidden[0].size = 'ten';
-    writeFileSync(badField, JSON.stringify(config));
     const notJson = path.join(dir, 'not.json');
-    writeFileSync(notJson, '{ "preset": ');
     const batchOfOne = path.join(dir, 'batch-of-one.json');
-    writeFileSync(batchOfOne, JSON.stringify({ ...findPreset('batchnorm')!.config, train: { ...findPreset('batchnorm')!.config.train, batchSize: 1 } }));
-    const cases: [string[], RegExp][] = [
-      [['backprop'], /give exactly one of --preset, --run or --config/],
-      [['backprop', '--preset', 'kaiming', '--config', badField], /give exactly one of/],
-      [['backprop', '--preset', 'nope'], /unknown preset 'nope'/],
-      [['backprop', '--config', badField, '--data', words], /bad-field\.json: model\.hidden\.0\.size: /],
-      [['backprop', '--config', notJson, '--data', words], /not\.json: not JSON/],
-      [['backprop', '--config', batchOfOne, '--data', words], /batchSize must be at least 2 with BatchNorm/],
-      [['backprop', '--run', path.join(dir, 'no-such-run')], /no-such-run/],
-    ];
-    for (const [args, message] of cases) {
-      const r = lab(...args);
+    beforeAll(() => {
+      const config = structuredClone(findPreset('batchnorm')!.config) as any;
+      config.model.hidden[0].size = 'ten';
+      writeFileSync(badField, JSON.stringify(config));
+      writeFileSync(notJson, '{ "preset": ');
+      const bn = findPreset('batchnorm')!.config;
+      writeFileSync(batchOfOne, JSON.stringify({ ...bn, train: { ...bn.train, batchSize: 1 } }));
+    });
+    // One process per case: each start pays for tsx and tf.js, which is slow on a loaded machine.
+    it.each<[string, string[], RegExp]>([
+      ['no source', [], /give exactly one of --preset, --run or --config/],
+      ['two sources', ['--preset', 'kaiming', '--config', badField], /give exactly one of/],
+      ['an unknown preset', ['--preset', 'nope'], /unknown preset 'nope'/],
+      ['a config with a wrong field', ['--config', badField, '--data', words], /bad-field\.json: model\.hidden\.0\.size: /],
+      ['a config that is not JSON', ['--config', notJson, '--data', words], /not\.json: not JSON/],
+      ['BatchNorm on a batch of one', ['--config', batchOfOne, '--data', words], /batchSize must be at least 2 with BatchNorm/],
+      ['a missing run folder', ['--run', path.join(dir, 'no-such-run')], /no-such-run/],
+    ])('%s', (_what, args, message) => {
+      const r = lab('backprop', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^lab backprop: /);
       expect(r.stderr).toMatch(message);
-    }
+    });
   });
 });
