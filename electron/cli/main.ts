@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isLabError } from '../engine/errors.js';
 import { presetsCommand } from './commands/presets.js';
 import { benchCommand } from './commands/bench.js';
+import { backpropCommand } from './commands/backprop.js';
 import { evalCommand } from './commands/evaluate.js';
 import { exportCommand } from './commands/export.js';
 import { foldCommand } from './commands/fold.js';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   sample: { run: sampleCommand, summary: "generate words from a run's model" },
   serve: { run: serveCommand, summary: 'serve the lab UI to a browser (loopback, token-protected)' },
   bench: { run: benchCommand, summary: 'measure training, inspection, evaluation and folding speed' },
+  backprop: { run: backpropCommand, summary: 'backprop by hand: every intermediate gradient against autodiff' },
 };
 
 function usage(): string {

@@ -16,7 +16,7 @@ const positiveInt = (max: number) => z.number().int().min(1).max(max);
 export const initSpecSchema: z.ZodType<InitSpec> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('zero') }).strict(),
   z.object({ kind: z.literal('constant'), value: finite }).strict(),
-  z.object({ kind: z.literal('normal'), scale: finite }).strict(),
+  z.object({ kind: z.literal('normal'), scale: finite, mean: finite.optional() }).strict(),
   z.object({ kind: z.literal('kaiming'), gain: finite, scale: finite }).strict(),
 ]);
 

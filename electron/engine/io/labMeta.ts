@@ -29,7 +29,7 @@ const size = (max: number) => z.number().int().min(1).max(max);
 const initSpec = z.union([
   z.object({ kind: z.literal('zero') }),
   z.object({ kind: z.literal('constant'), value: z.number() }),
-  z.object({ kind: z.literal('normal'), scale: z.number() }),
+  z.object({ kind: z.literal('normal'), scale: z.number(), mean: z.number().optional() }),
   z.object({ kind: z.literal('kaiming'), gain: z.number(), scale: z.number() }),
 ]);
 const block = z.object({

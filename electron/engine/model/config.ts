@@ -11,13 +11,13 @@ export type Activation = 'tanh' | 'relu' | 'none';
  * How a parameter starts.
  * - `zero`: every entry exactly 0.
  * - `constant`: every entry `value` (BatchNorm's γ = 1, β = 0; γ×0.1 is `constant 0.1`).
- * - `normal`: N(0,1)·scale.
+ * - `normal`: N(0,1)·scale, plus `mean` when given (the backprop exercise's BatchNorm gain: N(0,1)·0.1 + 1).
  * - `kaiming`: N(0,1)·gain/√fan_in·scale (fan_in = rows of the weight; for a bias, the weight's fan_in).
  */
 export type InitSpec =
   | { kind: 'zero' }
   | { kind: 'constant'; value: number }
-  | { kind: 'normal'; scale: number }
+  | { kind: 'normal'; scale: number; mean?: number }
   | { kind: 'kaiming'; gain: number; scale: number };
 
 /** A Linear layer followed optionally by BatchNorm (both hidden and output layers have this shape). */

@@ -11,9 +11,11 @@ function fill(data: Float32Array, init: InitSpec, fanIn: number, rng: Rng): void
     case 'constant':
       data.fill(init.value);
       return;
-    case 'normal':
-      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * init.scale;
+    case 'normal': {
+      const mean = init.mean ?? 0;
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * init.scale + mean;
       return;
+    }
     case 'kaiming': {
       const std = (init.gain / Math.sqrt(fanIn)) * init.scale;
       for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;

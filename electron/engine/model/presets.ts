@@ -91,6 +91,22 @@ function deepTanh(depth: number, gain: number): ModelConfig {
   };
 }
 
+/**
+ * The backprop exercise's network (makemore part 4): Emb 10 → Linear(30,64)+b → BN → tanh → Linear(64,27)+b,
+ * with its deliberately non-standard initialisation — small random biases, BatchNorm gain N(1, 0.1²) and
+ * shift N(0, 0.1²) instead of zeros and ones — so that a wrong hand-written gradient cannot hide behind a 0 or a 1.
+ */
+function backpropNinja(): ModelConfig {
+  return {
+    blockSize: 3,
+    embeddingSize: 10,
+    embeddingInit: normal(1),
+    hidden: [{ ...tanhLayer(64, kaiming(5 / 3), normal(0.1), true), gammaInit: { kind: 'normal', scale: 0.1, mean: 1 }, betaInit: normal(0.1) }],
+    output: outputBlock(normal(0.1), normal(0.1)),
+    batchNorm: { eps: 1e-5, momentum: 0.001 },
+  };
+}
+
 function preset(id: string, title: string, description: string, model: ModelConfig, t: TrainConfig, reference: PresetReference): Preset {
   return { id, title, description, config: { preset: id, model, train: t }, reference };
 }
@@ -186,6 +202,17 @@ export const PRESETS: readonly Preset[] = [
     deepTanh(5, 5 / 3),
     train(150_000),
     { note: 'Gain 1.0 shrinks activations layer by layer; 3.0 saturates them.', source: 'lecture' },
+  ),
+  preset(
+    'backprop-ninja',
+    'Backprop by hand',
+    "The backprop exercise's BatchNorm MLP (64 hidden, bias before BN) with small random biases, γ and β: check every hand-written gradient.",
+    backpropNinja(),
+    { ...train(100_000), batchSize: 32 },
+    {
+      note: '`lab backprop --preset backprop-ninja` compares the hand-written gradient of every intermediate tensor with autodiff.',
+      source: 'lecture',
+    },
   ),
 ];
 
