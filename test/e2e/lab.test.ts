@@ -145,6 +145,16 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await expect.poll(async () => (await byTestId('inspect-diagnosis').textContent()) ?? '', { timeout: 30_000 }).toMatch(/b2/);
     const diagnosis = (await byTestId('inspect-diagnosis').textContent()) ?? '';
     expect(diagnosis).toMatch(/only b2/i);
+    // The chain tanh(0) = 0 → h = 0 → dW2 = 0 → dh = 0 → only b2, each link with its measured number.
+    const links = await page.locator('[data-testid="inspect-chain"] li').allTextContents();
+    expect(links.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual([
+      'W1 = b1 = 0 — measured: max |W1| = 0, max |b1| = 0',
+      'h1 = tanh(0) = 0 — measured: std 0, 100% of values exactly 0',
+      'dW2 = h1ᵀ·dlogits = 0 — measured: max |dW2| = 0',
+      'dh1 = dlogits·W2ᵀ = 0 (W2 = 0) — measured: max |dh1| = 0',
+      'nothing below h1 learns: dC = dW1 = db1 = 0 — measured: max |dC| = 0, max |dW1| = 0, max |db1| = 0',
+      expect.stringMatching(/^only b2 learns: the logits ignore the context — measured: max \|db2\| = \S+; changed since init: b2$/),
+    ]);
     await shot('inspect');
   });
 

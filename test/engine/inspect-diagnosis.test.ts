@@ -121,6 +121,16 @@ describe('zero-initialised MLP (exercise 1 structure)', () => {
     expect(d.text).toContain('dW2 = h1ᵀ·dlogits is exactly 0');
     expect(d.text).toContain('dh1 = dlogits·W2ᵀ, is exactly 0 as well because W2 is exactly 0');
     expect(d.text).toContain('unigram');
+    // The same chain, link by link, each beside the number that shows it.
+    expect(d.chain).toEqual([
+      { claim: 'W1 = b1 = 0', measured: 'max |W1| = 0, max |b1| = 0' },
+      { claim: 'h1 = tanh(0) = 0', measured: 'std 0, 100% of values exactly 0' },
+      { claim: 'dW2 = h1ᵀ·dlogits = 0', measured: 'max |dW2| = 0' },
+      { claim: 'dh1 = dlogits·W2ᵀ = 0 (W2 = 0)', measured: 'max |dh1| = 0' },
+      { claim: 'nothing below h1 learns: dC = dW1 = db1 = 0', measured: 'max |dC| = 0, max |dW1| = 0, max |db1| = 0' },
+      { claim: 'only b2 learns: the logits ignore the context', measured: expect.stringMatching(/^max \|db2\| = [\d.e-]+; changed since init: b2$/) },
+    ]);
+    expect(Number(/max \|db2\| = ([\d.e-]+)/.exec(d.chain[5].measured)![1])).toBeCloseTo(snap.params.find((p) => p.name === 'b2')!.gradMaxAbs, 1);
   });
 });
 
@@ -136,6 +146,7 @@ describe('healthy random MLP', () => {
       expect(p.changed).toBe(true);
     }
     const d = diagnose(snapshot, history);
+    expect(d.chain).toEqual([]);
     expect(d.flags.zeroGradient).toEqual([]);
     expect(d.flags.neverChanged).toEqual([]);
     expect(d.flags.deadActivations).toEqual([]);

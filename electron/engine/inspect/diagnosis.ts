@@ -33,10 +33,24 @@ export interface DiagnosisFlags {
   hugeUpdates: { name: string; log10: number }[];
 }
 
+/** One link of a causal chain the numbers support, with the measurement that shows it. */
+export interface ChainLink {
+  /** The claim, in the lecture's notation, e.g. "dW2 = h1ᵀ·dlogits = 0". */
+  claim: string;
+  /** What was measured at this step, e.g. "max |dW2| = 0". */
+  measured: string;
+}
+
 export interface Diagnosis {
   step: number;
   /** One paragraph for the Inspect view. */
   text: string;
+  /**
+   * The chain of reasons behind a dead layer (exercise 1: W1, b1 = 0 → h = tanh(0) = 0 → dW2 = hᵀ·dlogits = 0 →
+   * dh = dlogits·W2ᵀ = 0 → nothing below learns → only b2), each link beside its measured number. Empty when
+   * no layer is dead. The paragraph says the same in words.
+   */
+  chain: ChainLink[];
   flags: DiagnosisFlags;
   /** No flag raised. */
   healthy: boolean;
@@ -87,7 +101,10 @@ export function diagnose(snapshot: InspectionSnapshot, history?: UpdateRatioBatc
   }
 
   const sentences: string[] = [];
+  const chain: ChainLink[] = [];
   const total = snapshot.params.length;
+  const maxAbs = (names: readonly string[], of: 'data' | 'grad', prefix = '') =>
+    names.map((n) => `max |${prefix}${n}| = ${fmt((of === 'data' ? params.get(n)?.dataMaxAbs : params.get(n)?.gradMaxAbs) ?? NaN)}`).join(', ');
 
   // 1. Who receives gradient.
   if (receivingGradient.length === 0) {
@@ -128,25 +145,38 @@ export function diagnose(snapshot: InspectionSnapshot, history?: UpdateRatioBatc
     let s = `The activations of ${a.name} are all exactly 0 (std ${fmt(a.std)})`;
     // Cause: the block's own parameters are exactly 0, and f(0) = 0 for tanh, relu and identity.
     const own = [`W${i}`, `b${i}`, `beta${i}`].filter((n) => params.has(n));
-    if (own.length > 0 && own.every(isZero) && ['tanh', 'relu', 'linear', 'none'].includes(kind)) {
+    const ownZero = own.length > 0 && own.every(isZero) && ['tanh', 'relu', 'linear', 'none'].includes(kind);
+    if (ownZero) {
       s += `: its pre-activation is exactly 0 because ${list(own)} ${own.length === 1 ? 'is' : 'are'} exactly 0, and ${kind === 'none' || kind === 'linear' ? 'the identity' : kind}(0) = 0`;
+      chain.push({ claim: `${own.join(' = ')} = 0`, measured: maxAbs(own, 'data') });
     }
     sentences.push(`${s}.`);
+    chain.push({
+      claim: ownZero && kind !== 'none' && kind !== 'linear' ? `${h} = ${kind}(0) = 0` : `${h} = 0`,
+      measured: `std ${fmt(a.std)}, ${fmt(a.zeroFraction * 100)}% of values exactly 0`,
+    });
 
     const next = `W${i + 1}`;
     const dz = i + 1 === outputIndex ? 'dlogits' : `dz${i + 1}`;
-    const chain: string[] = [];
-    if (zeroGradient.includes(next)) chain.push(`with ${h} = 0, d${next} = ${h}ᵀ·${dz} is exactly 0`);
+    const why: string[] = [];
+    if (zeroGradient.includes(next)) {
+      why.push(`with ${h} = 0, d${next} = ${h}ᵀ·${dz} is exactly 0`);
+      chain.push({ claim: `d${next} = ${h}ᵀ·${dz} = 0`, measured: maxAbs([next], 'grad', 'd') });
+    }
     const lg = snapshot.layerGradients.find((g) => g.layer === i);
     if (lg && lg.maxAbs === 0) {
       let back = `the gradient flowing back, d${h} = ${dz}·${next}ᵀ, is exactly 0 as well`;
       if (isZero(next)) back += ` because ${next} is exactly 0`;
+      chain.push({ claim: `d${h} = ${dz}·${next}ᵀ = 0${isZero(next) ? ` (${next} = 0)` : ''}`, measured: `max |d${h}| = ${fmt(lg.maxAbs)}` });
       const below = zeroGradient.filter((n) => layerOf(n) <= i);
-      if (below.length > 0) back += `, so nothing below ${a.name} (${list(below)}) receives gradient`;
-      chain.push(back);
+      if (below.length > 0) {
+        back += `, so nothing below ${a.name} (${list(below)}) receives gradient`;
+        chain.push({ claim: `nothing below ${h} learns: d${below.join(' = d')} = 0`, measured: maxAbs(below, 'grad', 'd') });
+      }
+      why.push(back);
     }
-    if (chain.length > 0) {
-      const text = chain.join('; ');
+    if (why.length > 0) {
+      const text = why.join('; ');
       sentences.push(`${text[0].toUpperCase()}${text.slice(1)}.`);
     }
   }
@@ -156,6 +186,11 @@ export function diagnose(snapshot: InspectionSnapshot, history?: UpdateRatioBatc
     sentences.push(
       `With only ${list(receivingGradient)} learning, the logits are the same for every context, so the model can at best learn how often each character comes next (the unigram distribution).`,
     );
+    const moved = receivingGradient.filter((n) => params.get(n)?.changed);
+    chain.push({
+      claim: `only ${receivingGradient.join(', ')} learns: the logits ignore the context`,
+      measured: `${maxAbs(receivingGradient, 'grad', 'd')}; changed since init: ${moved.length ? moved.join(', ') : 'nothing yet'}`,
+    });
   }
 
   // 4. Saturation.
@@ -207,5 +242,5 @@ export function diagnose(snapshot: InspectionSnapshot, history?: UpdateRatioBatc
     tinyUpdates.length === 0 &&
     hugeUpdates.length === 0;
   if (healthy) sentences.unshift('Nothing looks wrong.');
-  return { step: snapshot.step, text: sentences.join(' '), flags, healthy };
+  return { step: snapshot.step, text: sentences.join(' '), chain, flags, healthy };
 }
