@@ -8,8 +8,11 @@ import { build, Platform, type Arch as ArchEnum } from 'electron-builder';
 import { Arch } from 'builder-util';
 import { listPackage, statFile } from '@electron/asar';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import yaml from 'js-yaml';
+
+// electron-builder's own YAML reader (a dependency of app-builder-lib; it ships no types).
+const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
