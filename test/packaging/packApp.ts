@@ -79,26 +79,40 @@ export async function packApp(target: Target, workDir: string): Promise<PackedAp
   const output = path.join(workDir, `out-${target.platform}-${target.arch}`);
   const platform = { linux: Platform.LINUX, mac: Platform.MAC, win: Platform.WINDOWS }[target.platform];
   const arch: ArchEnum = Arch[target.arch];
-  await build({
-    projectDir: REPO,
-    targets: platform.createTarget('dir', arch),
-    // Overrides only: electron-builder loads electron-builder.yml itself and merges these on top (passing the
-    // whole file's contents here instead makes it pack the entire project folder).
-    config: {
-      electronVersion: '45.5.0',
-      electronDist,
-      npmRebuild: false,
-      electronFuses: null,
-      directories: { output, buildResources: 'build' },
-      mac: { identity: null },
-    },
-    publish: 'never',
-  });
+  try {
+    await build({
+      projectDir: REPO,
+      targets: platform.createTarget('dir', arch),
+      // Overrides only: electron-builder reads electron-builder.yml itself and merges these on top.
+      config: {
+        electronVersion: '45.5.0',
+        electronDist,
+        npmRebuild: false,
+        electronFuses: null,
+        directories: { output, buildResources: 'build' },
+        mac: { identity: null },
+      },
+      publish: 'never',
+    });
+  } catch (e) {
+    // On Windows and macOS electron-builder goes on to patch Electron's own executable (asar integrity resource,
+    // Info.plist), which the placeholder is not; by then app.asar and app.asar.unpacked are complete.
+    if (target.platform === 'linux' || !hasAsar(output)) throw e;
+  }
   const resources = findResources(output);
   const asar = asarFiles(path.join(resources, 'app.asar'));
   const unpacked = walk(path.join(resources, 'app.asar.unpacked'));
   const appBytes = statSync(path.join(resources, 'app.asar')).size + [...unpacked.values()].reduce((a, b) => a + b, 0);
   return { asar, unpacked, appBytes };
+}
+
+function hasAsar(dir: string): boolean {
+  try {
+    findResources(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The folder holding app.asar in electron-builder's output (linux-unpacked/resources, mac/*.app/Contents/Resources, …). */
