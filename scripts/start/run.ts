@@ -52,7 +52,7 @@ function buildIfNeeded(): void {
   if (!needsBuild(outputs, newestMtime(BUILD_SOURCES))) return;
   console.log('Building the app (electron-vite build)…');
   const cli = path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-  const result = spawnSync(process.execPath, [cli, 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  const result = spawnSync(process.execPath, [cli, 'build', '--logLevel', 'error'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) {
     process.stderr.write(`npm start: the build failed (electron-vite build exited with ${result.status ?? result.signal}); see the errors above\n`);
     process.exit(1);
