@@ -8,7 +8,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 start_pid=""
 cleanup() {
-  if [ -n "$start_pid" ] && kill -0 "$start_pid" 2>/dev/null; then kill -INT "$start_pid" 2>/dev/null || true; wait "$start_pid" 2>/dev/null || true; fi
+  if [ -n "$start_pid" ] && kill -0 "$start_pid" 2>/dev/null; then kill -TERM -- "-$start_pid" 2>/dev/null || true; wait "$start_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,7 +27,8 @@ t1=$(now)
 echo "newcomer check: npm ci took $(secs "$t0" "$t1") s"
 
 # No Electron here: the README's way to say so. npm start must build, say why in one line, and serve.
-ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm start >"$work/start.log" 2>&1 &
+# setsid: its own process group, so Ctrl+C can be sent the way a terminal sends it (to the whole group).
+ELECTRON_SKIP_BINARY_DOWNLOAD=1 setsid npm start >"$work/start.log" 2>&1 &
 start_pid=$!
 url=""
 for _ in $(seq 1 240); do
@@ -44,8 +45,15 @@ grep -q "Makemore Lab" <(curl -fsS "$url") || fail "the URL does not serve the U
 base="${url%%\?*}"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$base")"
 [ "$code" = 401 ] || [ "$code" = 403 ] || fail "the UI is served without the token (HTTP $code)"
-kill -INT "$start_pid"
-wait "$start_pid" || fail "npm start did not stop cleanly on Ctrl+C"
+# Ctrl+C: npm itself reports the interrupt (exit 130); the lab must stop at once, leave no process behind and
+# print no error.
+kill -INT -- "-$start_pid"
+status=0
+timeout 20 tail --pid="$start_pid" -f /dev/null || fail "npm start still running 20 s after Ctrl+C"
+wait "$start_pid" || status=$?
+[ "$status" = 0 ] || [ "$status" = 130 ] || fail "npm start exited with $status after Ctrl+C"
+pgrep -g "$start_pid" >/dev/null && fail "processes of npm start left after Ctrl+C: $(pgrep -a -g "$start_pid")"
+grep -qiE "error|at .*:[0-9]+:[0-9]+" "$work/start.log" && fail "npm start printed an error"
 start_pid=""
 
 t3=$(now)
