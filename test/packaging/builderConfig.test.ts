@@ -90,6 +90,12 @@ describe('files per platform', () => {
     }
   });
 
+  it('macOS leaves out the duplicate libonnxruntime.1.30.0.dylib (the binding links libonnxruntime.1.dylib)', () => {
+    const dir = 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64';
+    expect(packs('mac', 'arm64', `${dir}/libonnxruntime.1.dylib`)).toBe(true);
+    expect(packs('mac', 'arm64', `${dir}/libonnxruntime.1.30.0.dylib`)).toBe(false);
+  });
+
   it("keeps TensorFlow.js's Node bundles and .wasm, drops its browser bundles; keeps the build output", () => {
     for (const platform of ['linux', 'mac', 'win'] as const) {
       expect(packs(platform, 'x64', 'node_modules/@tensorflow/tfjs/dist/tf.node.js')).toBe(true);
