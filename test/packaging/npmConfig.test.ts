@@ -4,7 +4,9 @@
  * npm_config_* variable. Checked against onnxruntime-node's own flag parser, and every dependency with an install
  * script is a deliberate allow or deny (so npm 11 has nothing "not yet covered by allowScripts").
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,4 +78,12 @@ describe('the lab command', () => {
     expect(mode & 0o111).not.toBe(0);
     expect(readFileSync(path.join(repo, pkg.bin.lab), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
+
+  it('runs from any folder without tsx on the PATH: lab --version prints the package version', () => {
+    const PATH = (process.env.PATH ?? '').split(path.delimiter).filter((d) => !d.includes('node_modules')).join(path.delimiter);
+    const r = spawnSync(process.execPath, [path.join(repo, pkg.bin.lab), '--version'], { cwd: os.tmpdir(), env: { ...process.env, PATH }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+    expect(r.status).toBe(0);
+  }, 60_000);
 });
