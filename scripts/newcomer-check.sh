@@ -22,7 +22,7 @@ cd "$work/lab"
 export XDG_CONFIG_HOME="$work/config" BROWSER=none
 
 t0=$(now)
-npm ci --no-audit --no-fund >"$work/install.log" 2>&1 || { tail -20 "$work/install.log" >&2; fail "npm ci"; }
+npm ci >"$work/install.log" 2>&1 || { tail -20 "$work/install.log" >&2; fail "npm ci"; }
 t1=$(now)
 echo "newcomer check: npm ci took $(secs "$t0" "$t1") s"
 
