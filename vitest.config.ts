@@ -4,6 +4,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
+    // The usual output, then every skipped test listed; under CI=true a skip not explained there fails the run.
+    reporters: ['default', './test/packaging/skipReporter.ts'],
     // Training tests are CPU-bound; two workers match the two cores CI has.
     maxWorkers: 2,
     testTimeout: 120_000,

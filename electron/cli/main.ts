@@ -4,6 +4,7 @@
  * prints its stack (exit 1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { isLabError } from '../engine/errors.js';
 import { presetsCommand } from './commands/presets.js';
 import { benchCommand } from './commands/bench.js';
@@ -33,10 +34,15 @@ const COMMANDS: Record<string, Command> = {
   backprop: { run: backpropCommand, summary: 'backprop by hand: every intermediate gradient against autodiff' },
 };
 
+/** package.json's version (two folders up from this file). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   return [
-    'Usage: npm run -s lab -- <command> [options]   (each command has --help)',
+    'Usage: lab <command> [options]   (each command has --help; --version prints the version)',
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -46,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(version());
     return 0;
   }
   const command = COMMANDS[name];

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chmod, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildVocabulary,
@@ -58,6 +60,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+const IS_ROOT = process.getuid?.() === 0;
+const CAN_RUN_AS_NOBODY = IS_ROOT && spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', '0']).status === 0;
+
+/** readWordsFile(file) in a process of the unprivileged user `nobody`; its error as {name, code, message}. */
+function readWordsFileAsNobody(file: string): { name: string; code: string; message: string } {
+  const words = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron/engine/data/index.ts')).href;
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const script = `import(${JSON.stringify(words)}).then((m) => m.readWordsFile(${JSON.stringify(file)})).then(() => console.log('{}'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })))`;
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', tsx, '-e', script], { encoding: 'utf8', cwd: '/', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`runuser failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
 async function tempFile(name: string, content: string | Uint8Array): Promise<string> {
   const p = path.join(dir, name);
   await writeFile(p, content);
@@ -186,11 +201,22 @@ describe('readWordsFile', () => {
     await datasetError(() => readWordsFile(path.join(f, 'x.txt')), path.join(f, 'x.txt'));
   });
 
-  it.skipIf(process.getuid?.() === 0)('a file without read permission', async () => {
+  // Root reads any file, so as root (CI containers) the read runs as the unprivileged user `nobody` instead.
+  it.skipIf(IS_ROOT && !CAN_RUN_AS_NOBODY)('a file without read permission', async () => {
     const p = await tempFile('locked.txt', 'anna\n');
     await chmod(p, 0o000);
-    const e = await datasetError(() => readWordsFile(p), p);
+    if (!IS_ROOT) {
+      const e = await datasetError(() => readWordsFile(p), p);
+      expect(e.message).toMatch(/permission denied/);
+      return;
+    }
+    await chmod(dir, 0o755); // nobody may enter the folder; only the file itself is unreadable
+    const e = readWordsFileAsNobody(p);
+    expect(e.name).toBe('LabError');
+    expect(e.code).toBe('DATASET');
+    expect(e.message).toContain(p);
     expect(e.message).toMatch(/permission denied/);
+    expect(e.message).not.toMatch(/\n/);
   });
 
   it('errors inside a file name the file path and the line', async () => {
