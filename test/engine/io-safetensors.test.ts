@@ -34,7 +34,7 @@ describe('safetensors writer', () => {
   it('writes a spec-conformant file: LE u64 length, space-padded 8-aligned header, contiguous F32 offsets', () => {
     const a = Float32Array.from([1.5, -2, 3.25, 0]);
     const b = Float32Array.from([7]);
-    const bytes = encodeSafetensors([{ name: 'a', shape: [2, 2], data: a }, { name: 'b', shape: [1], data: b }], { k: 'v' });
+    const bytes = encodeSafetensors([{ name: 'a', shape: [2, 2], data: a }, { name: 'b', shape: [1], data: b }], new Map([['k', 'v']]));
     const view = new DataView(bytes.buffer);
     const n = Number(view.getBigUint64(0, true));
     expect(n % 8).toBe(0);
@@ -59,8 +59,8 @@ describe('safetensors writer', () => {
     expect(Object.keys(back.state.tensors)).toEqual(Object.keys(state.tensors));
     for (const [name, data] of Object.entries(state.tensors)) expect(sameFloats(back.state.tensors[name], data), name).toBe(true);
     const metadata = decodeSafetensors(bytes).metadata;
-    expect(JSON.parse(metadata.vocab)).toEqual(VOCAB);
-    expect(metadata.blockSize).toBe('3');
+    expect(JSON.parse(metadata.get('vocab')!)).toEqual(VOCAB);
+    expect(metadata.get('blockSize')).toBe('3');
   });
 });
 
@@ -99,7 +99,7 @@ describe('safetensors strict reader', () => {
     const meta = makeLabMeta(state.config, VOCAB, false);
     const bad = { ...state, tensors: { ...state.tensors, W1: state.tensors.W1.subarray(0, 8) } };
     const entries = Object.entries(bad.tensors).map(([name, data]) => ({ name, shape: name === 'W1' ? [2, 4] : [data.length], data }));
-    expect(() => decodeModelSafetensors(encodeSafetensors(entries, {}), 'm')).toThrow(/no makemore-lab metadata/);
+    expect(() => decodeModelSafetensors(encodeSafetensors(entries, new Map()), 'm')).toThrow(/no makemore-lab metadata/);
     expect(() => decodeModelSafetensors(encodeModelSafetensors(state, { ...meta, vocab: VOCAB.slice(1) }), 'm')).toThrow(/tensor 'C' has shape \[27, 4\], expected \[26, 4\]/);
   });
 });

@@ -259,12 +259,18 @@ function checkTopology(artifacts: tf.io.ModelArtifacts, meta: LabModelMeta, wher
  */
 export async function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
   const meta = await readLabSidecar(dir);
-  const { artifacts } = await readLayersArtifacts(dir);
-  checkTopology(artifacts, meta, path.join(dir, LAYERS_MODEL_FILE));
+  const { artifacts, weights } = await readLayersArtifacts(dir);
+  const where = path.join(dir, LAYERS_MODEL_FILE);
+  checkTopology(artifacts, meta, where);
+  // tf matches weights to layers by name; only the names this configuration has may reach it.
+  const expected = weightNameMap({ config: meta.config, vocabSize: meta.vocab.length });
+  for (const tfName of weights.keys()) {
+    if (!expected.has(tfName)) fail(where, `unexpected weight ${JSON.stringify(tfName)} for the configuration in ${LAB_SIDECAR_FILE}`);
+  }
   try {
     return await tf.loadLayersModel({ load: async () => artifacts }, { strict: true });
   } catch (e) {
-    fail(path.join(dir, LAYERS_MODEL_FILE), `TensorFlow.js cannot build this model (${(e as Error).message})`);
+    fail(where, `TensorFlow.js cannot build this model (${(e as Error).message})`);
   }
 }
 
@@ -288,7 +294,7 @@ export async function importLayersModel(dir: string): Promise<{ state: ModelStat
   const renamed = new Map<string, RawTensor>();
   for (const [tfName, t] of weights) {
     const labName = names.get(tfName);
-    if (!labName) fail(where, `unexpected weight '${tfName}' for the configuration in ${LAB_SIDECAR_FILE}`);
+    if (!labName) fail(where, `unexpected weight ${JSON.stringify(tfName)} for the configuration in ${LAB_SIDECAR_FILE}`);
     renamed.set(labName, t);
   }
   checkTopology(artifacts, meta, where);

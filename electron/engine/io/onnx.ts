@@ -107,7 +107,7 @@ export function encodeOnnxModel(state: ModelState, meta: LabModelMeta): Uint8Arr
     .string(6, 'Character-level MLP from the makemore lectures, exported by Makemore Lab.')
     .message(7, graph)
     .message(8, new ProtoWriter().string(1, '').varint(2, ONNX_OPSET));
-  for (const [key, value] of Object.entries(labMetaToStrings(meta))) {
+  for (const [key, value] of labMetaToStrings(meta)) {
     model.message(14, new ProtoWriter().string(1, METADATA_PREFIX + key).string(2, value));
   }
   return model.finish();
@@ -185,12 +185,16 @@ function sameBytes(a: Uint8Array[], b: Uint8Array[]): boolean {
 export function decodeOnnxModel(bytes: Uint8Array, where = 'ONNX file'): { state: ModelState; meta: LabModelMeta } {
   try {
     const model = readFields(bytes);
-    const metadata: Record<string, string> = {};
+    // Keys are the file's: a Map, so 'makemore-lab.__proto__' is just a key (and is ignored).
+    const metadata = new Map<string, string>();
     for (const entry of lenFields(model, 14)) {
       const kv = readFields(entry);
       const key = decodeUtf8(lenFields(kv, 1)[0] ?? new Uint8Array());
       const value = decodeUtf8(lenFields(kv, 2)[0] ?? new Uint8Array());
-      if (key.startsWith(METADATA_PREFIX)) metadata[key.slice(METADATA_PREFIX.length)] = value;
+      if (!key.startsWith(METADATA_PREFIX)) continue;
+      const name = key.slice(METADATA_PREFIX.length);
+      if (metadata.has(name)) fail(where, `metadata key '${key}' appears twice`);
+      metadata.set(name, value);
     }
     const graphs = lenFields(model, 7);
     if (graphs.length !== 1) fail(where, `expected one graph, found ${graphs.length} (not an ONNX model?)`);
