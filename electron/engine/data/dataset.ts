@@ -60,9 +60,9 @@ export function splitSizes(n: number): Record<SplitName, number> {
 
 /**
  * The fewest words for which train, val (dev) and test each get at least one word. For n = 1…5 the dev split
- * is empty (n = 5: int(4.0) = int(4.5) = 4); from 6 on every split has a word — checked for every n up to
- * 60 million, beyond the most words a 100 MB file can hold (a test checks it up to that limit).
- * `prepareDataset` still checks the actual sizes for each n rather than relying on this number.
+ * is empty (n = 5: int(4.0) = int(4.5) = 4); from 6 on every split has a word: a test checks every n up to a
+ * million, and beyond 20 it follows from the arithmetic (dev > 0.1n − 1 ≥ 1, test ≥ 0.1n). `prepareDataset`
+ * still checks the actual sizes for each n rather than relying on this number.
  */
 export const MIN_WORDS = 6;
 
