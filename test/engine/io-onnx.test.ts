@@ -134,7 +134,7 @@ describe('ONNX reader against crafted names and vocabularies (issue 8, items 6 a
         if (f.field !== 5 || f.wire !== WIRE_LEN) return f;
         const fields = readFields(f.value);
         const isC = fields.some((x) => x.field === 8 && x.wire === WIRE_LEN && Buffer.from(x.value).toString() === 'C');
-        return isC ? { ...f, value: reencode(fields.map((x) => (x.field === 8 ? { ...x, value: bom } : x))) } : f;
+        return isC ? { ...f, value: reencode(fields.map((x): ProtoField => (x.field === 8 && x.wire === WIRE_LEN ? { ...x, value: bom } : x))) } : f;
       }),
     );
     expect(() => decodeOnnxModel(renamed, 'bom.onnx')).toThrow(/bom\.onnx: tensor 'C' is missing/);
