@@ -83,7 +83,7 @@ describe('Layers reader refuses unsafe or inconsistent files', () => {
     const dir = await exportTo(path.join(root, 'escape', 'model'));
     copyFileSync(path.join(dir, 'weights.bin'), path.join(root, 'escape', 'x'));
     editManifest(dir, (j) => (j.weightsManifest[0].paths = ['../x']));
-    await expectModelFileError(loadLayersModelFromDir(dir), /weights path '\.\.\/x' leaves the model folder/);
+    await expectModelFileError(loadLayersModelFromDir(dir), /weights path "\.\.\/x" leaves the model folder/);
     await expectModelFileError(importLayersModel(dir), /leaves the model folder/);
 
     editManifest(dir, (j) => (j.weightsManifest[0].paths = [path.join(root, 'escape', 'x')]));

@@ -149,6 +149,6 @@ describe('ONNX reader against crafted names and vocabularies (issue 8, items 6 a
   it('refuses a metadata key that appears twice (the ONNX checker does too)', () => {
     const extra = new ProtoWriter().string(1, 'makemore-lab.folded').string(2, 'false').finish();
     const bytes = reencode([...readFields(good), { field: 14, wire: WIRE_LEN, value: extra }]);
-    expect(() => decodeOnnxModel(bytes, 'd.onnx')).toThrow(/d\.onnx: metadata key 'makemore-lab\.folded' appears twice/);
+    expect(() => decodeOnnxModel(bytes, 'd.onnx')).toThrow(/d\.onnx: metadata key "makemore-lab\.folded" appears twice/);
   });
 });

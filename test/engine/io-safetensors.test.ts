@@ -90,7 +90,7 @@ describe('safetensors strict reader', () => {
     rejects(rawFile(ok, f32(3)), /4 trailing data bytes/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32(2)), /invalid shape/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32(2)), /invalid data_offsets/);
-    rejects(rawFile({ __metadata__: { a: 1 }, ...ok }, f32(2)), /__metadata__ value 'a' is not a string/);
+    rejects(rawFile({ __metadata__: { a: 1 }, ...ok }, f32(2)), /__metadata__ value "a" is not a string/);
     rejects(rawFile([1, 2], f32(0)), /not a JSON object|does not start/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, f32(2)), /needs .* bytes but its offsets span 8/);
   });
@@ -132,6 +132,28 @@ describe('safetensors reader against crafted names, vocabularies and a BOM (issu
       expect(() => decodeModelSafetensors(bytes, 'p.safetensors')).toThrow(new RegExp(`p\\.safetensors: unexpected tensor\\(s\\) "${name}"`));
     },
   );
+
+  it('keeps the message one short line when a name, dtype or vocabulary token is 5,000 characters long', () => {
+    const long = 'x'.repeat(5000);
+    const entry = `"${long}":{"dtype":"F32","shape":[1],"data_offsets":[${data.length},${data.length + 4}]}`;
+    const messages = [
+      () => decodeModelSafetensors(withHeader(`{${entry},${headerText.slice(1)}`, new Uint8Array(4)), 'l.safetensors'),
+      () => decodeSafetensors(rawFile({ t: { dtype: long, shape: [1], data_offsets: [0, 4] } }, f32(1)), 'l.safetensors'),
+      () => decodeSafetensors(rawFile({ [long]: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)), 'l.safetensors'),
+      () => decodeModelSafetensors(encodeModelSafetensors(state, { ...makeLabMeta(state.config, VOCAB, false), vocab: ['.', long, ...VOCAB.slice(2)] }), 'l.safetensors'),
+    ].map((load) => {
+      try {
+        load();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'loaded';
+    });
+    for (const m of messages) {
+      expect(m).toMatch(/^l\.safetensors: /);
+      expect(m.length).toBeLessThan(200);
+    }
+  });
 
   it('refuses a dtype named after an Object.prototype property', () => {
     for (const dtype of ['constructor', 'toString', '__proto__']) {

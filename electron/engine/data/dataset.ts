@@ -10,7 +10,7 @@
  * so the lab's losses are directly comparable with the lectures' numbers.
  */
 import { LabError } from '../errors.js';
-import { describeUnsafeCharacter, UNSAFE_CHARACTER } from '../util/displayText.js';
+import { describeUnsafeCharacter, quoteShort, UNSAFE_CHARACTER } from '../util/displayText.js';
 import type { SplitName } from '../train/types.js';
 import type { DatasetSummary } from './summary.js';
 
@@ -85,7 +85,7 @@ export function prepareDataset(src: WordsSource, blockSize: number): PreparedDat
   // Words that did not come through parseWords (built in code) still must not break the tokenisation.
   for (const w of words) {
     if (w === '' || w.includes(END_TOKEN) || [...w].length > MAX_WORD_LENGTH) {
-      throw new LabError('DATASET', `${src.source.name}: invalid word ${JSON.stringify(w)}`, { file: src.source.name });
+      throw new LabError('DATASET', `${src.source.name}: invalid word ${quoteShort(w)}`, { file: src.source.name });
     }
   }
 
@@ -123,12 +123,12 @@ export function buildVocabulary(words: readonly string[]): string[] {
  * character a words file may not contain. Used on every vocabulary read back from a file.
  */
 export function vocabularyProblem(vocab: readonly string[]): string | null {
-  if (vocab[0] !== END_TOKEN) return `token 0 must be "${END_TOKEN}" (got ${JSON.stringify(vocab[0] ?? null)})`;
+  if (vocab[0] !== END_TOKEN) return `token 0 must be "${END_TOKEN}" (got ${quoteShort(vocab[0] ?? null)})`;
   const seen = new Set<string>();
   for (let i = 0; i < vocab.length; i++) {
     const t = vocab[i];
-    if (typeof t !== 'string' || [...t].length !== 1) return `token ${i} (${JSON.stringify(t)}) is not exactly one character`;
-    if (seen.has(t)) return `token ${i} (${JSON.stringify(t)}) appears twice`;
+    if (typeof t !== 'string' || [...t].length !== 1) return `token ${i} (${quoteShort(t)}) is not exactly one character`;
+    if (seen.has(t)) return `token ${i} (${quoteShort(t)}) appears twice`;
     const unsafe = t.match(UNSAFE_CHARACTER);
     if (unsafe) return `token ${i} is ${describeUnsafeCharacter(unsafe[0])}, which a vocabulary may not contain`;
     seen.add(t);
@@ -147,7 +147,7 @@ export function encodeWord(vocab: readonly string[], word: string): number[] {
   return [...word].map((ch) => {
     const t = stoi.get(ch);
     if (t === undefined) {
-      throw new LabError('DATASET', `the character ${JSON.stringify(ch)} in ${JSON.stringify(word)} is not in the vocabulary`);
+      throw new LabError('DATASET', `the character ${quoteShort(ch)} in ${quoteShort(word)} is not in the vocabulary`);
     }
     return t;
   });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { LabError } from '../errors.js';
-import { describeUnsafeCharacter, UNSAFE_CHARACTER } from '../util/displayText.js';
+import { describeUnsafeCharacter, quoteShort, UNSAFE_CHARACTER } from '../util/displayText.js';
 
 /** Limits from the issue: they keep the vocabulary and the examples a size the lab can train on. */
 export const MAX_WORD_LENGTH = 64; // code points
@@ -199,7 +199,4 @@ function formatMB(bytes: number): string {
 }
 
 /** Quotes a word for a message, shortened so one bad line cannot flood the terminal. */
-function quote(word: string): string {
-  const cps = [...word];
-  return JSON.stringify(cps.length > 40 ? `${cps.slice(0, 40).join('')}…` : word);
-}
+const quote = (word: string): string => quoteShort(word);

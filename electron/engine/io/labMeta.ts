@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ModelConfig } from '../model/config.js';
 import { vocabularyProblem } from '../data/dataset.js';
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import { paramSpecs, type ModelState } from '../model/params.js';
 
 export const LAB_FORMAT = 'makemore-lab';
@@ -126,7 +127,7 @@ export function assembleState(meta: LabModelMeta, tensors: Map<string, RawTensor
   }
   const extra = [...tensors.keys()].filter((name) => !expected.has(name));
   if (extra.length) {
-    const shown = extra.slice(0, 5).map((name) => JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name));
+    const shown = extra.slice(0, 5).map((name) => quoteShort(name, 60));
     throw new LabError('MODEL_FILE', `${where}: unexpected tensor(s) ${shown.join(', ')}${extra.length > 5 ? ', …' : ''}`, { file: where });
   }
   return { config: meta.config, vocabSize, tensors: out };
@@ -151,7 +152,7 @@ export function labMetaToStrings(meta: LabModelMeta): Map<string, string> {
 export function labMetaFromStrings(map: ReadonlyMap<string, string>, where: string): LabModelMeta {
   const format = map.get('format');
   if (format !== LAB_FORMAT) {
-    throw new LabError('MODEL_FILE', `${where}: no makemore-lab metadata (format is ${JSON.stringify(format ?? null)})`, { file: where });
+    throw new LabError('MODEL_FILE', `${where}: no makemore-lab metadata (format is ${quoteShort(format ?? null)})`, { file: where });
   }
   const json = (key: string): unknown => parseJsonText(map.get(key) ?? '', `${where} metadata '${key}'`);
   const foldedText = map.get('folded');

@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
 import { paramSpecs, type ModelState } from '../model/params.js';
 
@@ -111,7 +112,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
     const m = header.__metadata__;
     if (!isPlainObject(m)) fail(where, '__metadata__ is not an object');
     for (const [k, v] of Object.entries(m)) {
-      if (typeof v !== 'string') fail(where, `__metadata__ value '${k}' is not a string`);
+      if (typeof v !== 'string') fail(where, `__metadata__ value ${quoteShort(k)} is not a string`);
       metadata.set(k, v);
     }
   }
@@ -121,20 +122,20 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
   const spans: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (!isPlainObject(entry)) fail(where, `entry '${name}' is not an object`);
+    if (!isPlainObject(entry)) fail(where, `entry ${quoteShort(name)} is not an object`);
     const dtype = Object.hasOwn(entry, 'dtype') ? entry.dtype : undefined;
     const shape = Object.hasOwn(entry, 'shape') ? entry.shape : undefined;
     const offsets = Object.hasOwn(entry, 'data_offsets') ? entry.data_offsets : undefined;
     const width = typeof dtype === 'string' ? DTYPE_BYTES.get(dtype) : undefined;
-    if (width === undefined) fail(where, `tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
-    if (dtype !== 'F32') fail(where, `tensor '${name}' has dtype ${dtype}; only F32 is supported`);
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(where, `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (width === undefined) fail(where, `tensor ${quoteShort(name)} has unknown dtype ${quoteShort(dtype)}`);
+    if (dtype !== 'F32') fail(where, `tensor ${quoteShort(name)} has dtype ${dtype}; only F32 is supported`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) fail(where, `tensor ${quoteShort(name)} has an invalid shape ${quoteShort(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-      fail(where, `tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(where, `tensor ${quoteShort(name)} has invalid data_offsets ${quoteShort(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (begin > end) fail(where, `tensor '${name}' has data_offsets [${begin}, ${end}] with begin after end`);
-    if (end > dataLength) fail(where, `tensor '${name}' ends at byte ${end}, beyond the ${dataLength} data bytes (truncated?)`);
+    if (begin > end) fail(where, `tensor ${quoteShort(name)} has data_offsets [${begin}, ${end}] with begin after end`);
+    if (end > dataLength) fail(where, `tensor ${quoteShort(name)} ends at byte ${end}, beyond the ${dataLength} data bytes (truncated?)`);
     // Multiply step by step so a hostile shape cannot overflow past the comparison.
     let bytesNeeded = (shape as number[]).includes(0) ? 0 : width;
     for (const d of shape as number[]) {
@@ -142,7 +143,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
       if (bytesNeeded > dataLength) break;
     }
     if (bytesNeeded !== end - begin) {
-      fail(where, `tensor '${name}' of shape [${(shape as number[]).join(', ')}] needs ${bytesNeeded} bytes but its offsets span ${end - begin}`);
+      fail(where, `tensor ${quoteShort(name)} of shape ${quoteShort(shape)} needs ${bytesNeeded} bytes but its offsets span ${end - begin}`);
     }
     spans.push({ name, shape: shape as number[], begin, end });
   }
@@ -151,7 +152,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const s of sorted) {
-    if (s.begin < cursor) fail(where, `tensor '${s.name}' overlaps the previous tensor (starts at ${s.begin}, previous ends at ${cursor})`);
+    if (s.begin < cursor) fail(where, `tensor ${quoteShort(s.name)} overlaps the previous tensor (starts at ${s.begin}, previous ends at ${cursor})`);
     if (s.begin > cursor) fail(where, `hole in the data: bytes ${cursor}–${s.begin} belong to no tensor`);
     cursor = s.end;
   }

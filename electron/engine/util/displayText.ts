@@ -69,3 +69,22 @@ export function escapeUnsafeCharacters(text: string): string {
     return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * A value from a file or a user, quoted for a message and kept short: strings are cut to `max` characters
+ * (code points) before JSON quoting, anything else is cut after it — so a 5,000-character tensor name or
+ * vocabulary token cannot turn a one-line error into a screenful.
+ */
+export function quoteShort(value: unknown, max = 40): string {
+  if (typeof value === 'string') {
+    const cps = [...value];
+    return JSON.stringify(cps.length > max ? `${cps.slice(0, max).join('')}…` : value);
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max + 20 ? `${text.slice(0, max + 20)}…` : text;
+}
