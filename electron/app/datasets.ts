@@ -16,6 +16,7 @@ import {
   prepareDataset,
   readWordsFile,
   summarizeDataset,
+  type PreparedDataset,
   type WordsSource,
 } from '../engine/data/index.js';
 import { LabError } from '../engine/errors.js';
@@ -57,10 +58,12 @@ export class DatasetRegistry {
     const words = parseWords(bytes, shown);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const stored = path.join(this.uploadsDir, `${sha256}.txt`);
+    const src: WordsSource = { words, source: { name: shown, path: stored, bytes: bytes.length, sha256 } };
+    // Every check (too few words for the split included) runs before the upload is kept on disk.
+    const prepared = prepareDataset(src, SUMMARY_BLOCK_SIZE);
     await fs.mkdir(this.uploadsDir, { recursive: true });
     await writeFileAtomic(stored, bytes);
-    const src: WordsSource = { words, source: { name: shown, path: stored, bytes: bytes.length, sha256 } };
-    return this.register({ kind: 'file', path: stored }, src, 'upload', shown);
+    return this.register({ kind: 'file', path: stored }, src, 'upload', shown, prepared);
   }
 
   /** The dataset reference for a loaded id (what the training process re-reads). */
@@ -70,8 +73,8 @@ export class DatasetRegistry {
     return d.ref;
   }
 
-  private register(ref: DatasetRef, src: WordsSource, source: DatasetSummary['source'], name: string): DatasetSummary {
-    const engine = summarizeDataset(prepareDataset(src, SUMMARY_BLOCK_SIZE));
+  private register(ref: DatasetRef, src: WordsSource, source: DatasetSummary['source'], name: string, prepared?: PreparedDataset): DatasetSummary {
+    const engine = summarizeDataset(prepared ?? prepareDataset(src, SUMMARY_BLOCK_SIZE));
     const id = `${source}-${src.source.sha256.slice(0, 16)}`;
     const summary: DatasetSummary = {
       ...engine,

@@ -24,12 +24,19 @@ type HelpOption = { help: { type: 'boolean'; short: 'h' } };
 type ParsedCommand<O> = { values: { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string } & { help?: boolean } };
 
 export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(spec: CommandSpec<O>, argv: string[]): ParsedCommand<O> {
+  let parsed: ParsedCommand<O>;
   try {
     const options: O & HelpOption = { ...spec.options, help: { type: 'boolean', short: 'h' } };
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as ParsedCommand<O>;
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as ParsedCommand<O>;
   } catch (e) {
     throw new LabError('ARGUMENT', `${spec.name}: ${(e as Error).message.split('\n')[0]} (see 'lab ${spec.name} --help')`);
   }
+  // An empty value is never meant: `--data ''` (an unset shell variable) would otherwise read as "no --data"
+  // and train on the built-in names, `--out ''` as the current folder.
+  for (const [flag, value] of Object.entries(parsed.values)) {
+    if (value === '') throw new LabError('ARGUMENT', `${spec.name}: --${flag} needs a value, got an empty string (leave the option out for its default)`);
+  }
+  return parsed;
 }
 
 export function helpText(spec: Omit<CommandSpec<never>, 'options'>): string {

@@ -140,12 +140,13 @@ describe('serve: WebSocket', () => {
   it('validates uploads with the engine: counts for a good file, the line for a bad one', async () => {
     const { ws, call } = await connect();
     try {
-      const good = await call('dataset.upload', { name: 'tiny.txt', base64: Buffer.from('emma\nolivia\r\nava\n').toString('base64') });
+      // Six words: the fewest for which train, dev and test each get one.
+      const good = await call('dataset.upload', { name: 'tiny.txt', base64: Buffer.from('emma\nolivia\r\nava\nmia\nzoe\nnora\n').toString('base64') });
       expect(good.ok).toBe(true);
       const summary = good.ok ? good.value : null;
-      expect(summary.wordCount).toBe(3);
+      expect(summary.wordCount).toBe(6);
       expect(summary.vocab[0]).toBe('.');
-      expect(summary.examples.train + summary.examples.val + summary.examples.test).toBe(4 + 1 + 6 + 1 + 3 + 1);
+      expect(summary.examples.train + summary.examples.val + summary.examples.test).toBe(4 + 1 + 6 + 1 + 3 + 1 + 3 + 1 + 3 + 1 + 4 + 1);
       const bad = await call('dataset.upload', { name: 'bad.txt', base64: Buffer.from('emma\nmr.smith\n').toString('base64') });
       expect(bad.ok).toBe(false);
       expect(bad.ok === false && bad.error.code).toBe('DATASET');

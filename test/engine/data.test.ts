@@ -12,7 +12,9 @@ import {
   decodeTokens,
   encodeWord,
   MAX_FILE_BYTES,
+  MIN_WORDS,
   parseWords,
+  splitSizes,
   prepareDataset,
   readWordsFile,
   summarizeDataset,
@@ -162,6 +164,33 @@ describe('parseWords: errors name the file, the line and the reason', () => {
     expect(e.message.length).toBeLessThan(200); // the word is shortened in the message
   });
 
+  it('control characters inside a word (ANSI escapes, C1, a lone CR, tab), at their line, escaped in the message', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['anna\nbo\u001b[31mb\n', 2, /U\+001B \(escape/],
+      ['anna\nbob\ncar\u009bl\n', 3, /U\+009B/],
+      ['anna\u0085bob\n', 1, /U\+0085 \(next line\)/],
+      ['anna\rbob\rcarl\r', 1, /U\+000D \(carriage return\)/], // old Mac line endings: one "word"
+      ['ok\nan\tna\n', 2, /U\+0009 \(tab\)/],
+      ['ok\nan\u007fna\n', 2, /U\+007F \(delete\)/],
+    ];
+    for (const [text, line, reason] of cases) {
+      const e = await datasetError(() => parseWords(utf8(text), 'ctl.txt'), 'ctl.txt', line);
+      expect(e.message).toMatch(reason);
+      expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/); // shown escaped, never raw
+    }
+  });
+
+  it('line separators and bidi embedding/override/isolate controls are refused; joiners and marks are kept', async () => {
+    for (const ch of ['\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069']) {
+      const e = await datasetError(() => parseWords(utf8(`ok\nab${ch}c\n`), 'bidi.txt'), 'bidi.txt', 2);
+      expect(e.message).toContain(`U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`);
+      expect(e.message).not.toContain(ch);
+    }
+    // ZWNJ in Persian, ZWJ in an emoji sequence and Malayalam, LRM, soft hyphen: ordinary vocabulary.
+    const kept = ['می\u200cخواهم', '👩\u200d💻', 'ന്\u200dമ', 'ab\u200ec', 'an\u00adna'];
+    expect(parseWords(utf8(kept.join('\n')), 'kept.txt')).toEqual(kept);
+  });
+
   it('more than 1,000 distinct characters, at the line that brings the 1,001st', async () => {
     // 10 new CJK characters per line: line 100 reaches 1,000, line 101 the 1,001st.
     const lines = Array.from({ length: 110 }, (_, l) =>
@@ -267,15 +296,15 @@ describe('prepareDataset', () => {
   });
 
   it('block size changes the context width, padding with token 0', () => {
-    const ds = prepareDataset(fromWords(['ab', 'ba']), 5);
-    // 2 words: n1 = int(1.6) = 1, n2 = int(1.8) = 1 → train 1 word, val 0, test 1.
-    expect(ds.train.words.length + ds.test.words.length).toBe(2);
-    expect(ds.val.n).toBe(0);
-    expect(ds.val.x.length).toBe(0);
-    const w = ds.train.words[0];
+    const ds = prepareDataset(fromWords(['ab', 'ba', 'ab', 'ba', 'ab', 'ba']), 5);
+    // 6 words: n1 = int(4.8) = 4, n2 = int(5.4) = 5 → train 4 words, val 1, test 1; every word has 2 letters.
+    expect([ds.train.words.length, ds.val.words.length, ds.test.words.length]).toEqual([4, 1, 1]);
+    expect(ds.val.n).toBe(3);
+    expect(ds.val.x.length).toBe(15);
+    const w = ds.val.words[0];
     const t = encodeWord(ds.vocab, w);
-    expect([...ds.train.x]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, t[0], 0, 0, 0, t[0], t[1]]);
-    expect([...ds.train.y]).toEqual([t[0], t[1], 0]);
+    expect([...ds.val.x]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, t[0], 0, 0, 0, t[0], t[1]]);
+    expect([...ds.val.y]).toEqual([t[0], t[1], 0]);
   });
 
   it('sorts the vocabulary by code point, not by UTF-16 unit (astral characters after U+FFxx)', () => {
@@ -294,8 +323,30 @@ describe('prepareDataset', () => {
   it('rejects a bad block size and a dataset too small for a training split', () => {
     expect(() => prepareDataset(fromWords(words), 0)).toThrow(/block size/);
     expect(() => prepareDataset(fromWords(words), 2.5)).toThrow(/block size/);
-    expect(() => prepareDataset(fromWords(['solo']), 3)).toThrow(/at least 2 words/);
-    expect(() => prepareDataset(fromWords(['a', 'b.c']), 3)).toThrow(LabError);
+    expect(() => prepareDataset(fromWords(['a', 'b.c', 'c', 'd', 'e', 'f']), 3)).toThrow(LabError);
+  });
+
+  it('refuses fewer than 6 words with one line saying so, because the dev split would be empty', async () => {
+    // n = 5: int(0.8·5) = 4 = int(0.9·5) → train 4, dev 0, test 1.
+    expect(splitSizes(5)).toEqual({ train: 4, val: 0, test: 1 });
+    expect(splitSizes(6)).toEqual({ train: 4, val: 1, test: 1 });
+    for (let n = 1; n < MIN_WORDS; n++) {
+      const words = Array.from({ length: n }, (_, k) => 'abcdef'[k]);
+      const e = await datasetError(() => prepareDataset(fromWords(words), 3), 'test words');
+      expect(e.message).toContain(`has ${n} word${n === 1 ? '' : 's'}; needs at least 6 so that each of train/dev/test gets one`);
+    }
+    const ds = prepareDataset(fromWords(['a', 'b', 'c', 'd', 'e', 'f']), 3);
+    expect([ds.train.n, ds.val.n, ds.test.n]).toEqual([8, 2, 2]);
+  });
+
+  it('MIN_WORDS is exact: every split is non-empty exactly when n >= 6 (every n up to a million)', () => {
+    // Beyond 20 it follows from the arithmetic: dev = int(0.9n) - int(0.8n) > 0.1n - 1 >= 1 and test >= 0.1n.
+    let wrong = 0;
+    for (let n = 1; n <= 1_000_000; n++) {
+      const s = splitSizes(n);
+      if ((s.train > 0 && s.val > 0 && s.test > 0) !== n >= MIN_WORDS || s.train + s.val + s.test !== n) wrong++;
+    }
+    expect(wrong).toBe(0);
   });
 
   it('summarizes words, vocabulary, examples, lengths and character counts', () => {

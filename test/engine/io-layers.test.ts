@@ -83,7 +83,7 @@ describe('Layers reader refuses unsafe or inconsistent files', () => {
     const dir = await exportTo(path.join(root, 'escape', 'model'));
     copyFileSync(path.join(dir, 'weights.bin'), path.join(root, 'escape', 'x'));
     editManifest(dir, (j) => (j.weightsManifest[0].paths = ['../x']));
-    await expectModelFileError(loadLayersModelFromDir(dir), /weights path '\.\.\/x' leaves the model folder/);
+    await expectModelFileError(loadLayersModelFromDir(dir), /weights path "\.\.\/x" leaves the model folder/);
     await expectModelFileError(importLayersModel(dir), /leaves the model folder/);
 
     editManifest(dir, (j) => (j.weightsManifest[0].paths = [path.join(root, 'escape', 'x')]));
@@ -122,6 +122,25 @@ describe('Layers reader refuses unsafe or inconsistent files', () => {
 
     writeFileSync(path.join(dir, 'lab-model.json'), '{"format": "makemore-lab", "version": 2}');
     await expectModelFileError(importLayersModel(dir), /invalid lab model metadata/);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])("refuses an extra weight named '%s' in both loaders", async (name) => {
+    const dir = await exportTo(path.join(root, `proto-${name}`));
+    const weights = readFileSync(path.join(dir, 'weights.bin'));
+    writeFileSync(path.join(dir, 'weights.bin'), Buffer.concat([weights, Buffer.alloc(4)]));
+    editManifest(dir, (j) => j.weightsManifest[0].weights.push({ name, shape: [1], dtype: 'float32' }));
+    await expectModelFileError(loadLayersModelFromDir(dir), new RegExp(`unexpected weight "${name}"`));
+    await expectModelFileError(importLayersModel(dir), new RegExp(`unexpected weight "${name}"`));
+  });
+
+  it("refuses a lab-model.json whose vocabulary has a multi-character token (joined text unchanged)", async () => {
+    const dir = await exportTo(path.join(root, 'vocab'));
+    const file = path.join(dir, 'lab-model.json');
+    const sidecar = JSON.parse(readFileSync(file, 'utf8'));
+    sidecar.vocab = ['.', 'ab', ...VOCAB.slice(3), 'Z'];
+    writeFileSync(file, JSON.stringify(sidecar));
+    await expectModelFileError(importLayersModel(dir), /lab-model\.json: invalid vocabulary: token 1 \("ab"\) is not exactly one character/);
+    await expectModelFileError(loadLayersModelFromDir(dir), /invalid vocabulary/);
   });
 
   it('every truncation or single-byte corruption of model.json is a LabError or a clean load (fast-check)', async () => {

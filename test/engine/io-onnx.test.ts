@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { LabError } from '../../electron/engine/errors.js';
 import { makeLabMeta } from '../../electron/engine/io/labMeta.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../electron/engine/io/onnx.js';
-import { readFields, WIRE_LEN } from '../../electron/engine/io/protobuf.js';
+import { ProtoWriter, readFields, WIRE_LEN, WIRE_VARINT, type ProtoField } from '../../electron/engine/io/protobuf.js';
 import { inferLogitsTf, maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { modelCases, randomState, sameFloats, tinyConfig, useCpuBackend, VOCAB } from './io-fixtures.js';
 
@@ -88,5 +88,67 @@ describe('ONNX export', () => {
       }),
       { numRuns: 3000, seed: 11 },
     );
+  });
+});
+
+/** Re-emits a message's fields (varint and length-delimited ones, all an ONNX model uses) after `edit`. */
+function reencode(fields: ProtoField[]): Uint8Array {
+  const w = new ProtoWriter();
+  for (const f of fields) {
+    if (f.wire === WIRE_VARINT) w.varint(f.field, f.value);
+    else if (f.wire === WIRE_LEN) w.bytes(f.field, f.value);
+    else throw new Error(`unexpected wire type ${f.wire}`);
+  }
+  return w.finish();
+}
+
+/** The model with its graph's fields passed through `edit`. */
+function editGraph(model: Uint8Array, edit: (graph: ProtoField[]) => ProtoField[]): Uint8Array {
+  return reencode(readFields(model).map((f) => (f.field === 7 && f.wire === WIRE_LEN ? { ...f, value: reencode(edit(readFields(f.value))) } : f)));
+}
+
+function initializer(name: Uint8Array | string, values: number[]): ProtoField {
+  const w = new ProtoWriter().varint(1, values.length).varint(2, 1);
+  w.bytes(8, typeof name === 'string' ? new TextEncoder().encode(name) : name);
+  w.bytes(9, new Uint8Array(Float32Array.from(values).buffer));
+  return { field: 5, wire: WIRE_LEN, value: w.finish() };
+}
+
+describe('ONNX reader against crafted names and vocabularies (issue 8, items 6 and 10)', () => {
+  const state = randomState(tinyConfig(false), 9);
+  const good = encodeOnnxModel(state, makeLabMeta(state.config, VOCAB, true));
+
+  it('the re-encoder is faithful: an unedited round trip is byte-identical', () => {
+    expect(Buffer.from(editGraph(good, (g) => g)).equals(Buffer.from(good))).toBe(true);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])("refuses an extra initializer named '%s'", (name) => {
+    const bytes = editGraph(good, (g) => [...g, initializer(name, [1])]);
+    expect(() => decodeOnnxModel(bytes, 'p.onnx')).toThrow(new RegExp(`p\\.onnx: unexpected tensor\\(s\\) "${name}"`));
+  });
+
+  it("reads a name's bytes exactly: a BOM before 'C' is not 'C'", () => {
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x43]);
+    const renamed = editGraph(good, (g) =>
+      g.map((f) => {
+        if (f.field !== 5 || f.wire !== WIRE_LEN) return f;
+        const fields = readFields(f.value);
+        const isC = fields.some((x) => x.field === 8 && x.wire === WIRE_LEN && Buffer.from(x.value).toString() === 'C');
+        return isC ? { ...f, value: reencode(fields.map((x): ProtoField => (x.field === 8 && x.wire === WIRE_LEN ? { ...x, value: bom } : x))) } : f;
+      }),
+    );
+    expect(() => decodeOnnxModel(renamed, 'bom.onnx')).toThrow(/bom\.onnx: tensor 'C' is missing/);
+  });
+
+  it("refuses a vocabulary of multi-character tokens even when its joined text is the expected one", () => {
+    const joined = ['.', 'ab', ...VOCAB.slice(3), 'Z'];
+    const bytes = encodeOnnxModel(state, makeLabMeta(state.config, joined, true));
+    expect(() => decodeOnnxModel(bytes, 'v.onnx')).toThrow(/v\.onnx: invalid vocabulary: token 1 \("ab"\) is not exactly one character/);
+  });
+
+  it('refuses a metadata key that appears twice (the ONNX checker does too)', () => {
+    const extra = new ProtoWriter().string(1, 'makemore-lab.folded').string(2, 'false').finish();
+    const bytes = reencode([...readFields(good), { field: 14, wire: WIRE_LEN, value: extra }]);
+    expect(() => decodeOnnxModel(bytes, 'd.onnx')).toThrow(/d\.onnx: metadata key "makemore-lab\.folded" appears twice/);
   });
 });

@@ -34,7 +34,7 @@ describe('safetensors writer', () => {
   it('writes a spec-conformant file: LE u64 length, space-padded 8-aligned header, contiguous F32 offsets', () => {
     const a = Float32Array.from([1.5, -2, 3.25, 0]);
     const b = Float32Array.from([7]);
-    const bytes = encodeSafetensors([{ name: 'a', shape: [2, 2], data: a }, { name: 'b', shape: [1], data: b }], { k: 'v' });
+    const bytes = encodeSafetensors([{ name: 'a', shape: [2, 2], data: a }, { name: 'b', shape: [1], data: b }], new Map([['k', 'v']]));
     const view = new DataView(bytes.buffer);
     const n = Number(view.getBigUint64(0, true));
     expect(n % 8).toBe(0);
@@ -59,8 +59,8 @@ describe('safetensors writer', () => {
     expect(Object.keys(back.state.tensors)).toEqual(Object.keys(state.tensors));
     for (const [name, data] of Object.entries(state.tensors)) expect(sameFloats(back.state.tensors[name], data), name).toBe(true);
     const metadata = decodeSafetensors(bytes).metadata;
-    expect(JSON.parse(metadata.vocab)).toEqual(VOCAB);
-    expect(metadata.blockSize).toBe('3');
+    expect(JSON.parse(metadata.get('vocab')!)).toEqual(VOCAB);
+    expect(metadata.get('blockSize')).toBe('3');
   });
 });
 
@@ -90,7 +90,7 @@ describe('safetensors strict reader', () => {
     rejects(rawFile(ok, f32(3)), /4 trailing data bytes/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32(2)), /invalid shape/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32(2)), /invalid data_offsets/);
-    rejects(rawFile({ __metadata__: { a: 1 }, ...ok }, f32(2)), /__metadata__ value 'a' is not a string/);
+    rejects(rawFile({ __metadata__: { a: 1 }, ...ok }, f32(2)), /__metadata__ value "a" is not a string/);
     rejects(rawFile([1, 2], f32(0)), /not a JSON object|does not start/);
     rejects(rawFile({ t: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, f32(2)), /needs .* bytes but its offsets span 8/);
   });
@@ -99,8 +99,86 @@ describe('safetensors strict reader', () => {
     const meta = makeLabMeta(state.config, VOCAB, false);
     const bad = { ...state, tensors: { ...state.tensors, W1: state.tensors.W1.subarray(0, 8) } };
     const entries = Object.entries(bad.tensors).map(([name, data]) => ({ name, shape: name === 'W1' ? [2, 4] : [data.length], data }));
-    expect(() => decodeModelSafetensors(encodeSafetensors(entries, {}), 'm')).toThrow(/no makemore-lab metadata/);
-    expect(() => decodeModelSafetensors(encodeModelSafetensors(state, { ...meta, vocab: VOCAB.slice(1) }), 'm')).toThrow(/tensor 'C' has shape \[27, 4\], expected \[26, 4\]/);
+    expect(() => decodeModelSafetensors(encodeSafetensors(entries, new Map()), 'm')).toThrow(/no makemore-lab metadata/);
+    expect(() => decodeModelSafetensors(encodeModelSafetensors(state, { ...meta, vocab: VOCAB.slice(0, -1) }), 'm')).toThrow(/tensor 'C' has shape \[27, 4\], expected \[26, 4\]/);
+  });
+});
+
+describe('safetensors reader against crafted names, vocabularies and a BOM (issue 8, items 6 and 10)', () => {
+  const state = randomState(tinyConfig(true), 8);
+  const good = encodeModelSafetensors(state, makeLabMeta(state.config, VOCAB, false));
+  const headerLength = Number(new DataView(good.buffer).getBigUint64(0, true));
+  const headerText = Buffer.from(good.subarray(8, 8 + headerLength)).toString('utf8').trimEnd();
+  const data = good.subarray(8 + headerLength);
+
+  /** The good file with its header text replaced (and optionally more data bytes). */
+  function withHeader(text: string, extraData = new Uint8Array(0)): Uint8Array {
+    const json = Buffer.from(text, 'utf8');
+    const out = new Uint8Array(8 + json.length + data.length + extraData.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(json, 8);
+    out.set(data, 8 + json.length);
+    out.set(extraData, 8 + json.length + data.length);
+    return out;
+  }
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    "refuses an extra tensor named '%s' (Object.prototype names are not expected tensors)",
+    (name) => {
+      // Written as text: an object literal would not carry a '__proto__' key into JSON.
+      const entry = `"${name}":{"dtype":"F32","shape":[1],"data_offsets":[${data.length},${data.length + 4}]}`;
+      const bytes = withHeader(`{${entry},${headerText.slice(1)}`, new Uint8Array(4));
+      expect(decodeSafetensors(bytes).tensors.has(name)).toBe(true); // the container itself is well-formed
+      expect(() => decodeModelSafetensors(bytes, 'p.safetensors')).toThrow(new RegExp(`p\\.safetensors: unexpected tensor\\(s\\) "${name}"`));
+    },
+  );
+
+  it('keeps the message one short line when a name, dtype or vocabulary token is 5,000 characters long', () => {
+    const long = 'x'.repeat(5000);
+    const entry = `"${long}":{"dtype":"F32","shape":[1],"data_offsets":[${data.length},${data.length + 4}]}`;
+    const messages = [
+      () => decodeModelSafetensors(withHeader(`{${entry},${headerText.slice(1)}`, new Uint8Array(4)), 'l.safetensors'),
+      () => decodeSafetensors(rawFile({ t: { dtype: long, shape: [1], data_offsets: [0, 4] } }, f32(1)), 'l.safetensors'),
+      () => decodeSafetensors(rawFile({ [long]: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)), 'l.safetensors'),
+      () => decodeModelSafetensors(encodeModelSafetensors(state, { ...makeLabMeta(state.config, VOCAB, false), vocab: ['.', long, ...VOCAB.slice(2)] }), 'l.safetensors'),
+    ].map((load) => {
+      try {
+        load();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'loaded';
+    });
+    for (const m of messages) {
+      expect(m).toMatch(/^l\.safetensors: /);
+      expect(m.length).toBeLessThan(200);
+    }
+  });
+
+  it('refuses a dtype named after an Object.prototype property', () => {
+    for (const dtype of ['constructor', 'toString', '__proto__']) {
+      rejects(rawFile({ t: { dtype, shape: [1], data_offsets: [0, 4] } }, f32(1)), new RegExp(`unknown dtype "${dtype}"`));
+    }
+  });
+
+  it('refuses a UTF-8 BOM before the JSON header (TextDecoder would silently drop it)', () => {
+    const bytes = withHeader(`\uFEFF${headerText}`);
+    expect(() => decodeModelSafetensors(bytes, 'bom.safetensors')).toThrow(/bom\.safetensors: header does not start with '\{' \(starts with a UTF-8 byte order mark\)/);
+  });
+
+  it("refuses vocabularies whose tokens are not one character each, or lack '.' at 0 — also when the joined text matches", () => {
+    const metaWith = (vocab: string[]) => encodeModelSafetensors(state, { ...makeLabMeta(state.config, VOCAB, false), vocab });
+    // ['.', 'ab', 'c', …, 'z', 'Z'] has the right length and joins to the same text as VOCAB + 'Z'.
+    const joined = ['.', 'ab', ...VOCAB.slice(3), 'Z'];
+    expect(joined.length).toBe(VOCAB.length);
+    expect(() => decodeModelSafetensors(metaWith(joined), 'v.safetensors')).toThrow(/v\.safetensors: invalid vocabulary: token 1 \("ab"\) is not exactly one character/);
+    expect(() => decodeModelSafetensors(metaWith(['', ...VOCAB.slice(1)]), 'v')).toThrow(/token 0 must be "\."/);
+    expect(() => decodeModelSafetensors(metaWith([...VOCAB.slice(1), '.']), 'v')).toThrow(/token 0 must be "\."/);
+    expect(() => decodeModelSafetensors(metaWith(['.', ...VOCAB.slice(2), 'a']), 'v')).not.toThrow(); // order is free
+    expect(() => decodeModelSafetensors(metaWith(['.', 'a', ...VOCAB.slice(2, -1), 'a']), 'v')).toThrow(/token 26 \("a"\) appears twice/);
+    expect(() => decodeModelSafetensors(metaWith(['.', '\u001b', ...VOCAB.slice(2)]), 'v')).toThrow(/token 1 is U\+001B/);
+    expect(() => decodeModelSafetensors(metaWith(['.', 'e\u0301', ...VOCAB.slice(2)]), 'v')).toThrow(/not exactly one character/);
+    expect(decodeModelSafetensors(metaWith(['.', '𝒜', ...VOCAB.slice(2)]), 'v').meta.vocab[1]).toBe('𝒜'); // one code point, two UTF-16 units
   });
 });
 

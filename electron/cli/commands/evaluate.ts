@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createBackend } from '../../engine/compute/select.js';
 import type { BackendChoice } from '../../engine/compute/types.js';
-import { builtInWords, prepareDataset, readWordsFile, type PreparedDataset } from '../../engine/data/index.js';
+import { builtInWords, prepareDataset, readWordsFile, sameVocabulary, type PreparedDataset } from '../../engine/data/index.js';
 import { LabError } from '../../engine/errors.js';
 import { compareModels } from '../../engine/fold/compare.js';
 import { importModel } from '../../engine/io/exportModel.js';
@@ -37,16 +37,44 @@ async function modelAndData(values: { run?: string; model?: string; data?: strin
   if (values.run && values.model) throw new LabError('ARGUMENT', 'eval: give either --run or --model, not both');
   if (values.run) {
     const run = await openRun(path.resolve(values.run));
-    return { state: run.state, vocab: run.vocab, dataset: await loadRunDataset(run.record), source: run.dir };
+    const dataset = await loadRunDataset(run.record);
+    // loadRunDataset checks run.json's vocabulary; the checkpoint carries its own, which must agree too.
+    if (!sameVocabulary(dataset.vocab, run.vocab)) {
+      throw new LabError('RUN', `eval: ${run.dir}: the checkpoint's vocabulary (${run.vocab.length} tokens) differs from its dataset's (${dataset.vocab.length})`);
+    }
+    return { state: run.state, vocab: run.vocab, dataset, source: run.dir };
   }
   if (!values.model) throw new LabError('ARGUMENT', "eval: --run or --model is required (see 'lab eval --help')");
   const model = await importModel(values.model);
   const words = values.data ? await readWordsFile(path.resolve(values.data)) : builtInWords();
   const dataset = prepareDataset(words, model.state.config.blockSize);
-  if (dataset.vocab.join('') !== model.vocab.join('')) {
+  // Token by token: joined text would let ['.', 'ab', …] pass for ['.', 'a', 'b', …].
+  if (!sameVocabulary(dataset.vocab, model.vocab)) {
     throw new LabError('ARGUMENT', `eval: the dataset's vocabulary (${dataset.vocab.length} tokens) differs from the model's (${model.vocab.length})`);
   }
   return { state: model.state, vocab: model.vocab, dataset, source: model.source };
+}
+
+/**
+ * A model with NaN or ±Infinity weights (a diverged run, a damaged file) has no loss to report: refused, as
+ * `sample` refuses it, instead of printing NaN with exit 0.
+ */
+function refuseNonFinite(state: ModelState, source: string): void {
+  for (const [name, data] of Object.entries(state.tensors)) {
+    const k = data.findIndex((v) => !Number.isFinite(v));
+    if (k !== -1) {
+      throw new LabError('RUN', `eval: ${source}: tensor '${name}' holds ${data[k]} at index ${k} (did training diverge?); cannot evaluate it`);
+    }
+  }
+}
+
+/** Finite weights can still overflow to a non-finite loss; that is not a result either. */
+function refuseNonFiniteLosses(losses: Record<string, number | null>, source: string): void {
+  for (const [split, loss] of Object.entries(losses)) {
+    if (loss !== null && !Number.isFinite(loss)) {
+      throw new LabError('RUN', `eval: ${source}: the ${split} loss is ${loss} (the model's logits overflow); cannot evaluate it`);
+    }
+  }
 }
 
 export async function evalCommand(argv: string[]): Promise<void> {
@@ -55,7 +83,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const choice: BackendChoice = backendOption('eval', values.backend);
   const { state, vocab, dataset, source } = await modelAndData(values);
   const other = values.compare ? await importModel(values.compare) : null;
-  if (other && other.vocab.join('') !== vocab.join('')) throw new LabError('ARGUMENT', 'eval: --compare model has a different vocabulary');
+  if (other && !sameVocabulary(other.vocab, vocab)) throw new LabError('ARGUMENT', 'eval: --compare model has a different vocabulary');
+  refuseNonFinite(state, source);
+  if (other) refuseNonFinite(other.state, other.source);
   const backend = await createBackend(state, choice);
   try {
     const examples = { train: dataset.train.n, val: dataset.val.n, test: dataset.test.n };
@@ -63,6 +93,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
       const otherBackend = await createBackend(other.state, choice);
       try {
         const c = compareModels(backend, otherBackend, { train: dataset.train, val: dataset.val, test: dataset.test });
+        refuseNonFiniteLosses(c.loss.before, source);
+        refuseNonFiniteLosses(c.loss.after, other.source);
         if (values.json) return printJson({ model: source, compare: other.source, backend: backend.report.id, examples, ...c });
         for (const s of ['train', 'val', 'test'] as const) {
           console.log(`${s.padEnd(5)} loss ${c.loss.before[s]?.toFixed(6)} vs ${c.loss.after[s]?.toFixed(6)}  max |Δlogit| ${c.maxAbsLogitDiff[s].toExponential(2)}`);
@@ -73,6 +105,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       }
     }
     const loss = evaluateSplits(backend, dataset);
+    refuseNonFiniteLosses(loss, source);
     if (values.json) printJson({ model: source, backend: backend.report.id, examples, loss });
     else for (const s of ['train', 'val', 'test'] as const) console.log(`${s.padEnd(5)} ${loss[s].toFixed(4)}  (${examples[s]} examples)`);
   } finally {

@@ -10,6 +10,7 @@
  * so the lab's losses are directly comparable with the lectures' numbers.
  */
 import { LabError } from '../errors.js';
+import { describeUnsafeCharacter, quoteShort, UNSAFE_CHARACTER } from '../util/displayText.js';
 import type { SplitName } from '../train/types.js';
 import type { DatasetSummary } from './summary.js';
 
@@ -47,22 +48,44 @@ export interface PreparedDataset {
 
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
 
+/**
+ * Words per split for n words, as makemore computes them: n1 = int(0.8*n), n2 = int(0.9*n) (Python's int()
+ * truncates the same IEEE double product as Math.trunc), train = n1, val = n2 - n1, test = n - n2.
+ */
+export function splitSizes(n: number): Record<SplitName, number> {
+  const n1 = Math.trunc(0.8 * n);
+  const n2 = Math.trunc(0.9 * n);
+  return { train: n1, val: n2 - n1, test: n - n2 };
+}
+
+/**
+ * The fewest words for which train, val (dev) and test each get at least one word. For n = 1…5 the dev split
+ * is empty (n = 5: int(4.0) = int(4.5) = 4); from 6 on every split has a word: a test checks every n up to a
+ * million, and beyond 20 it follows from the arithmetic (dev > 0.1n − 1 ≥ 1, test ≥ 0.1n). `prepareDataset`
+ * still checks the actual sizes for each n rather than relying on this number.
+ */
+export const MIN_WORDS = 6;
+
 /** Builds the vocabulary, the Python-identical split and the examples for a context of `blockSize` tokens. */
 export function prepareDataset(src: WordsSource, blockSize: number): PreparedDataset {
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > MAX_BLOCK_SIZE) {
     throw new LabError('CONFIG', `block size must be a whole number from 1 to ${MAX_BLOCK_SIZE} (got ${blockSize})`);
   }
   const words = [...src.words];
-  if (words.length < 2) {
-    // int(0.8 * 1) = 0: a single word would leave the training split empty.
-    throw new LabError('DATASET', `${src.source.name}: needs at least 2 words to make a training split (has ${words.length})`, {
-      file: src.source.name,
-    });
+  const sizes = splitSizes(words.length);
+  if (sizes.train === 0 || sizes.val === 0 || sizes.test === 0) {
+    // Training reports a loss on every split; an empty one has no loss to report. Refused here, before a run
+    // folder exists, so a list that is too short leaves nothing behind.
+    throw new LabError(
+      'DATASET',
+      `${src.source.name}: has ${words.length} word${words.length === 1 ? '' : 's'}; needs at least ${MIN_WORDS} so that each of train/dev/test gets one (80/10/10 split: ${sizes.train}/${sizes.val}/${sizes.test})`,
+      { file: src.source.name },
+    );
   }
   // Words that did not come through parseWords (built in code) still must not break the tokenisation.
   for (const w of words) {
     if (w === '' || w.includes(END_TOKEN) || [...w].length > MAX_WORD_LENGTH) {
-      throw new LabError('DATASET', `${src.source.name}: invalid word ${JSON.stringify(w)}`, { file: src.source.name });
+      throw new LabError('DATASET', `${src.source.name}: invalid word ${quoteShort(w)}`, { file: src.source.name });
     }
   }
 
@@ -71,9 +94,8 @@ export function prepareDataset(src: WordsSource, blockSize: number): PreparedDat
 
   const shuffled = [...words];
   new MT19937(SPLIT_SEED).shuffle(shuffled);
-  // Python's int() truncates the same IEEE double product.
-  const n1 = Math.trunc(0.8 * shuffled.length);
-  const n2 = Math.trunc(0.9 * shuffled.length);
+  const n1 = sizes.train;
+  const n2 = sizes.train + sizes.val;
 
   return {
     source: { ...src.source },
@@ -94,13 +116,38 @@ export function buildVocabulary(words: readonly string[]): string[] {
   return [END_TOKEN, ...sorted.map((cp) => String.fromCodePoint(cp))];
 }
 
+/**
+ * Why `vocab` cannot be a vocabulary the lab builds, or null when it can: '.' is token 0, every token is
+ * exactly one character (one code point — a longer token would make the character count of a word differ
+ * from its token count, and tf.js would index past its embedding), no token repeats, and no token is a
+ * character a words file may not contain. Used on every vocabulary read back from a file.
+ */
+export function vocabularyProblem(vocab: readonly string[]): string | null {
+  if (vocab[0] !== END_TOKEN) return `token 0 must be "${END_TOKEN}" (got ${quoteShort(vocab[0] ?? null)})`;
+  const seen = new Set<string>();
+  for (let i = 0; i < vocab.length; i++) {
+    const t = vocab[i];
+    if (typeof t !== 'string' || [...t].length !== 1) return `token ${i} (${quoteShort(t)}) is not exactly one character`;
+    if (seen.has(t)) return `token ${i} (${quoteShort(t)}) appears twice`;
+    const unsafe = t.match(UNSAFE_CHARACTER);
+    if (unsafe) return `token ${i} is ${describeUnsafeCharacter(unsafe[0])}, which a vocabulary may not contain`;
+    seen.add(t);
+  }
+  return null;
+}
+
+/** True when two vocabularies are the same tokens in the same order (token by token, not as joined text). */
+export function sameVocabulary(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
 /** Tokens of a word's characters (without the end token). Throws LabError for a character outside `vocab`. */
 export function encodeWord(vocab: readonly string[], word: string): number[] {
   const stoi = tokenIndex(vocab);
   return [...word].map((ch) => {
     const t = stoi.get(ch);
     if (t === undefined) {
-      throw new LabError('DATASET', `the character ${JSON.stringify(ch)} in ${JSON.stringify(word)} is not in the vocabulary`);
+      throw new LabError('DATASET', `the character ${quoteShort(ch)} in ${quoteShort(word)} is not in the vocabulary`);
     }
     return t;
   });

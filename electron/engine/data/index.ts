@@ -12,13 +12,17 @@ export {
 export { BUILT_IN_NAME, builtInWords } from './builtin.js';
 export {
   MAX_BLOCK_SIZE,
+  MIN_WORDS,
   SPLIT_NAMES,
   SPLIT_SEED,
   buildVocabulary,
   decodeTokens,
   encodeWord,
   prepareDataset,
+  sameVocabulary,
+  splitSizes,
   summarizeDataset,
+  vocabularyProblem,
   type DatasetSummary,
   type PreparedDataset,
   type SplitExamples,

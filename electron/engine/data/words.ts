@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { LabError } from '../errors.js';
+import { describeUnsafeCharacter, quoteShort, UNSAFE_CHARACTER } from '../util/displayText.js';
 
 /** Limits from the issue: they keep the vocabulary and the examples a size the lab can train on. */
 export const MAX_WORD_LENGTH = 64; // code points
@@ -66,7 +67,9 @@ export async function readWordsFile(path: string): Promise<WordsSource> {
 
 /**
  * Parses the bytes of a words file. `sourceName` only labels error messages.
- * Accepts `\n` and `\r\n`, trims surrounding whitespace, skips empty lines, ignores a UTF-8 BOM.
+ * Accepts `\n` and `\r\n`, trims surrounding whitespace, skips empty lines, ignores a UTF-8 BOM. Refuses
+ * control characters inside a word (a lone `\r` too: old Mac line endings would otherwise make one word of the
+ * whole file).
  */
 export function parseWords(bytes: Uint8Array, sourceName: string): string[] {
   const fail = (reason: string, line?: number): never => {
@@ -100,6 +103,12 @@ export function parseWords(bytes: Uint8Array, sourceName: string): string[] {
     const lineNo = i + 1;
     if (word.includes(END_TOKEN)) {
       fail(`the word ${quote(word)} contains "${END_TOKEN}", which the lab reserves as the start/end token`, lineNo);
+    }
+    const unsafe = word.match(UNSAFE_CHARACTER);
+    if (unsafe) {
+      // A control character would reach the terminal raw through `lab sample`, and as vocabulary it could
+      // never be shown; see util/displayText.ts for what is refused and what is kept.
+      fail(`the word ${quote(word)} contains ${describeUnsafeCharacter(unsafe[0])}, which a words file may not contain`, lineNo);
     }
     const codePoints = [...word];
     if (codePoints.length > MAX_WORD_LENGTH) {
@@ -190,7 +199,4 @@ function formatMB(bytes: number): string {
 }
 
 /** Quotes a word for a message, shortened so one bad line cannot flood the terminal. */
-function quote(word: string): string {
-  const cps = [...word];
-  return JSON.stringify(cps.length > 40 ? `${cps.slice(0, 40).join('')}…` : word);
-}
+const quote = (word: string): string => quoteShort(word);

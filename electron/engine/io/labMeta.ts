@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import type { ModelConfig } from '../model/config.js';
+import { vocabularyProblem } from '../data/dataset.js';
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import { paramSpecs, type ModelState } from '../model/params.js';
 
 export const LAB_FORMAT = 'makemore-lab';
@@ -73,9 +75,8 @@ export function parseLabMeta(value: unknown, where: string): LabModelMeta {
   if (meta.blockSize !== meta.config.blockSize) {
     throw new LabError('MODEL_FILE', `${where}: blockSize ${meta.blockSize} differs from config.blockSize ${meta.config.blockSize}`, { file: where });
   }
-  if (new Set(meta.vocab).size !== meta.vocab.length) {
-    throw new LabError('MODEL_FILE', `${where}: vocabulary has duplicate tokens`, { file: where });
-  }
+  const vocabProblem = vocabularyProblem(meta.vocab);
+  if (vocabProblem) throw new LabError('MODEL_FILE', `${where}: invalid vocabulary: ${vocabProblem}`, { file: where });
   if (meta.folded && hasBatchNorm(meta.config)) {
     throw new LabError('MODEL_FILE', `${where}: marked folded but its config still has BatchNorm`, { file: where });
   }
@@ -107,8 +108,12 @@ export interface RawTensor {
  */
 export function assembleState(meta: LabModelMeta, tensors: Map<string, RawTensor>, where: string): ModelState {
   const vocabSize = meta.vocab.length;
+  // Tensor names come from the file: a plain object's `in` would see Object.prototype ('constructor',
+  // '__proto__', 'toString', …) and let such a tensor pass as expected, so expected names are a Set.
+  const expected = new Set<string>();
   const out: Record<string, Float32Array> = {};
   for (const spec of paramSpecs(meta.config, vocabSize)) {
+    expected.add(spec.name);
     const t = tensors.get(spec.name);
     if (!t) throw new LabError('MODEL_FILE', `${where}: tensor '${spec.name}' is missing`, { file: where });
     if (t.shape.length !== spec.shape.length || t.shape.some((d, k) => d !== spec.shape[k])) {
@@ -120,8 +125,11 @@ export function assembleState(meta: LabModelMeta, tensors: Map<string, RawTensor
     }
     out[spec.name] = t.data;
   }
-  const extra = [...tensors.keys()].filter((name) => !(name in out));
-  if (extra.length) throw new LabError('MODEL_FILE', `${where}: unexpected tensor(s) ${extra.join(', ')}`, { file: where });
+  const extra = [...tensors.keys()].filter((name) => !expected.has(name));
+  if (extra.length) {
+    const shown = extra.slice(0, 5).map((name) => quoteShort(name, 60));
+    throw new LabError('MODEL_FILE', `${where}: unexpected tensor(s) ${shown.join(', ')}${extra.length > 5 ? ', …' : ''}`, { file: where });
+  }
   return { config: meta.config, vocabSize, tensors: out };
 }
 
@@ -129,25 +137,28 @@ export function assembleState(meta: LabModelMeta, tensors: Map<string, RawTensor
  * Lab metadata as a flat string→string map, the shape ONNX `metadata_props` and safetensors `__metadata__`
  * require. Lists and objects are JSON strings so a Python user can `json.loads` them.
  */
-export function labMetaToStrings(meta: LabModelMeta): Record<string, string> {
-  return {
-    format: meta.format,
-    version: String(meta.version),
-    vocab: JSON.stringify(meta.vocab),
-    blockSize: String(meta.blockSize),
-    config: JSON.stringify(meta.config),
-    folded: String(meta.folded),
-  };
+export function labMetaToStrings(meta: LabModelMeta): Map<string, string> {
+  return new Map([
+    ['format', meta.format],
+    ['version', String(meta.version)],
+    ['vocab', JSON.stringify(meta.vocab)],
+    ['blockSize', String(meta.blockSize)],
+    ['config', JSON.stringify(meta.config)],
+    ['folded', String(meta.folded)],
+  ]);
 }
 
-export function labMetaFromStrings(map: Record<string, string>, where: string): LabModelMeta {
-  if (map.format !== LAB_FORMAT) {
-    throw new LabError('MODEL_FILE', `${where}: no makemore-lab metadata (format is ${JSON.stringify(map.format ?? null)})`, { file: where });
+/** The inverse of `labMetaToStrings`, for metadata read from a file (a Map: keys are the file's, untrusted). */
+export function labMetaFromStrings(map: ReadonlyMap<string, string>, where: string): LabModelMeta {
+  const format = map.get('format');
+  if (format !== LAB_FORMAT) {
+    throw new LabError('MODEL_FILE', `${where}: no makemore-lab metadata (format is ${quoteShort(format ?? null)})`, { file: where });
   }
-  const json = (key: string): unknown => parseJsonText(map[key] ?? '', `${where} metadata '${key}'`);
-  const folded = map.folded === 'true' ? true : map.folded === 'false' ? false : map.folded;
+  const json = (key: string): unknown => parseJsonText(map.get(key) ?? '', `${where} metadata '${key}'`);
+  const foldedText = map.get('folded');
+  const folded = foldedText === 'true' ? true : foldedText === 'false' ? false : foldedText;
   return parseLabMeta(
-    { format: map.format, version: Number(map.version), vocab: json('vocab'), blockSize: Number(map.blockSize), config: json('config'), folded },
+    { format, version: Number(map.get('version')), vocab: json('vocab'), blockSize: Number(map.get('blockSize')), config: json('config'), folded },
     where,
   );
 }

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import type { ModelConfig } from '../model/config.js';
 import { linearLayouts, type ModelState } from '../model/params.js';
 import type { DirectoryWriter } from './atomic.js';
@@ -167,18 +168,18 @@ async function readBounded(file: string, maxBytes: number): Promise<Buffer> {
  * a model file must never make the lab read outside the folder it came from.
  */
 async function resolveInside(dir: string, relative: string, where: string): Promise<string> {
-  if (typeof relative !== 'string' || relative === '' || relative.includes('\0')) fail(where, `invalid weights path ${JSON.stringify(relative)}`);
-  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) fail(where, `weights path '${relative}' is absolute; it must stay inside the model folder`);
+  if (typeof relative !== 'string' || relative === '' || relative.includes('\0')) fail(where, `invalid weights path ${quoteShort(relative)}`);
+  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) fail(where, `weights path ${quoteShort(relative, 80)} is absolute; it must stay inside the model folder`);
   const root = await fs.realpath(dir);
   const candidate = path.resolve(root, relative);
-  if (candidate !== root && !candidate.startsWith(root + path.sep)) fail(where, `weights path '${relative}' leaves the model folder`);
+  if (candidate !== root && !candidate.startsWith(root + path.sep)) fail(where, `weights path ${quoteShort(relative, 80)} leaves the model folder`);
   let real: string;
   try {
     real = await fs.realpath(candidate);
   } catch {
-    fail(where, `weights file '${relative}' is missing`);
+    fail(where, `weights file ${quoteShort(relative, 80)} is missing`);
   }
-  if (!real.startsWith(root + path.sep)) fail(where, `weights path '${relative}' leads outside the model folder`);
+  if (!real.startsWith(root + path.sep)) fail(where, `weights path ${quoteShort(relative, 80)} leads outside the model folder`);
   return real;
 }
 
@@ -213,9 +214,9 @@ export async function readLayersArtifacts(dir: string): Promise<LayersArtifacts>
     for (const w of weights as unknown[]) {
       const spec = w as Record<string, unknown>;
       if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string') fail(jsonPath, 'weight spec without a name');
-      if (spec.dtype !== 'float32') fail(jsonPath, `weight '${spec.name}' has dtype ${JSON.stringify(spec.dtype)}; only float32 is supported`);
-      if (spec.quantization !== undefined) fail(jsonPath, `weight '${spec.name}' is quantised; not supported`);
-      if (!Array.isArray(spec.shape) || !spec.shape.every(isCount)) fail(jsonPath, `weight '${spec.name}' has an invalid shape`);
+      if (spec.dtype !== 'float32') fail(jsonPath, `weight ${quoteShort(spec.name)} has dtype ${quoteShort(spec.dtype)}; only float32 is supported`);
+      if (spec.quantization !== undefined) fail(jsonPath, `weight ${quoteShort(spec.name)} is quantised; not supported`);
+      if (!Array.isArray(spec.shape) || !spec.shape.every(isCount)) fail(jsonPath, `weight ${quoteShort(spec.name)} has an invalid shape`);
       specs.push({ name: spec.name, shape: spec.shape as number[], dtype: 'float32' });
     }
   }
@@ -224,8 +225,8 @@ export async function readLayersArtifacts(dir: string): Promise<LayersArtifacts>
   let offset = 0;
   for (const spec of specs) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (offset + 4 * count > data.length) fail(jsonPath, `weights end early: '${spec.name}' needs bytes up to ${offset + 4 * count}, the files hold ${data.length}`);
-    if (weights.has(spec.name)) fail(jsonPath, `weight '${spec.name}' appears twice`);
+    if (offset + 4 * count > data.length) fail(jsonPath, `weights end early: ${quoteShort(spec.name)} needs bytes up to ${offset + 4 * count}, the files hold ${data.length}`);
+    if (weights.has(spec.name)) fail(jsonPath, `weight ${quoteShort(spec.name)} appears twice`);
     const values = new Float32Array(count);
     for (let k = 0; k < count; k++) values[k] = data.readFloatLE(offset + 4 * k);
     weights.set(spec.name, { shape: spec.shape, data: values });
@@ -259,12 +260,18 @@ function checkTopology(artifacts: tf.io.ModelArtifacts, meta: LabModelMeta, wher
  */
 export async function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
   const meta = await readLabSidecar(dir);
-  const { artifacts } = await readLayersArtifacts(dir);
-  checkTopology(artifacts, meta, path.join(dir, LAYERS_MODEL_FILE));
+  const { artifacts, weights } = await readLayersArtifacts(dir);
+  const where = path.join(dir, LAYERS_MODEL_FILE);
+  checkTopology(artifacts, meta, where);
+  // tf matches weights to layers by name; only the names this configuration has may reach it.
+  const expected = weightNameMap({ config: meta.config, vocabSize: meta.vocab.length });
+  for (const tfName of weights.keys()) {
+    if (!expected.has(tfName)) fail(where, `unexpected weight ${quoteShort(tfName)} for the configuration in ${LAB_SIDECAR_FILE}`);
+  }
   try {
     return await tf.loadLayersModel({ load: async () => artifacts }, { strict: true });
   } catch (e) {
-    fail(path.join(dir, LAYERS_MODEL_FILE), `TensorFlow.js cannot build this model (${(e as Error).message})`);
+    fail(where, `TensorFlow.js cannot build this model (${(e as Error).message})`);
   }
 }
 
@@ -288,7 +295,7 @@ export async function importLayersModel(dir: string): Promise<{ state: ModelStat
   const renamed = new Map<string, RawTensor>();
   for (const [tfName, t] of weights) {
     const labName = names.get(tfName);
-    if (!labName) fail(where, `unexpected weight '${tfName}' for the configuration in ${LAB_SIDECAR_FILE}`);
+    if (!labName) fail(where, `unexpected weight ${quoteShort(tfName)} for the configuration in ${LAB_SIDECAR_FILE}`);
     renamed.set(labName, t);
   }
   checkTopology(artifacts, meta, where);

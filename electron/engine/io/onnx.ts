@@ -11,6 +11,7 @@
  * what lets `decodeOnnxModel` rebuild the ModelState from the initialisers.
  */
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../model/params.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
 import { decodeUtf8, ProtoError, ProtoWriter, readFields, WIRE_FIXED32, WIRE_LEN, WIRE_VARINT, type ProtoField } from './protobuf.js';
@@ -107,7 +108,7 @@ export function encodeOnnxModel(state: ModelState, meta: LabModelMeta): Uint8Arr
     .string(6, 'Character-level MLP from the makemore lectures, exported by Makemore Lab.')
     .message(7, graph)
     .message(8, new ProtoWriter().string(1, '').varint(2, ONNX_OPSET));
-  for (const [key, value] of Object.entries(labMetaToStrings(meta))) {
+  for (const [key, value] of labMetaToStrings(meta)) {
     model.message(14, new ProtoWriter().string(1, METADATA_PREFIX + key).string(2, value));
   }
   return model.finish();
@@ -138,14 +139,14 @@ function readTensor(bytes: Uint8Array): { name: string; tensor: RawTensor } {
       const v = new DataView(f.value.buffer, f.value.byteOffset, f.value.byteLength);
       for (let k = 0; k < f.value.length; k += 4) floats.push(v.getFloat32(k, true));
     } else if (f.field === 4 && f.wire === WIRE_FIXED32) floats.push(new DataView(f.value.buffer, f.value.byteOffset, 4).getFloat32(0, true));
-    else if (f.field === 14) throw new ProtoError(`initializer '${name}' uses external data, which is not supported`);
+    else if (f.field === 14) throw new ProtoError(`initializer ${quoteShort(name)} uses external data, which is not supported`);
   }
-  if (dataType !== FLOAT) throw new ProtoError(`initializer '${name}' has data type ${dataType}; only FLOAT (1) is supported`);
-  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ProtoError(`initializer '${name}' has invalid dims`);
+  if (dataType !== FLOAT) throw new ProtoError(`initializer ${quoteShort(name)} has data type ${dataType}; only FLOAT (1) is supported`);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ProtoError(`initializer ${quoteShort(name)} has invalid dims`);
   let count = 1;
   for (const d of dims) count *= d;
   const available = raw ? raw.length / 4 : floats.length;
-  if (count !== available) throw new ProtoError(`initializer '${name}' of shape [${dims.join(', ')}] holds ${available} values, needs ${count}`);
+  if (count !== available) throw new ProtoError(`initializer ${quoteShort(name)} of shape ${quoteShort(dims)} holds ${available} values, needs ${count}`);
   const data = new Float32Array(count);
   if (raw) {
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -185,12 +186,16 @@ function sameBytes(a: Uint8Array[], b: Uint8Array[]): boolean {
 export function decodeOnnxModel(bytes: Uint8Array, where = 'ONNX file'): { state: ModelState; meta: LabModelMeta } {
   try {
     const model = readFields(bytes);
-    const metadata: Record<string, string> = {};
+    // Keys are the file's: a Map, so 'makemore-lab.__proto__' is just a key (and is ignored).
+    const metadata = new Map<string, string>();
     for (const entry of lenFields(model, 14)) {
       const kv = readFields(entry);
       const key = decodeUtf8(lenFields(kv, 1)[0] ?? new Uint8Array());
       const value = decodeUtf8(lenFields(kv, 2)[0] ?? new Uint8Array());
-      if (key.startsWith(METADATA_PREFIX)) metadata[key.slice(METADATA_PREFIX.length)] = value;
+      if (!key.startsWith(METADATA_PREFIX)) continue;
+      const name = key.slice(METADATA_PREFIX.length);
+      if (metadata.has(name)) fail(where, `metadata key ${quoteShort(key)} appears twice`);
+      metadata.set(name, value);
     }
     const graphs = lenFields(model, 7);
     if (graphs.length !== 1) fail(where, `expected one graph, found ${graphs.length} (not an ONNX model?)`);
@@ -199,7 +204,7 @@ export function decodeOnnxModel(bytes: Uint8Array, where = 'ONNX file'): { state
     const tensors = new Map<string, RawTensor>();
     for (const init of lenFields(graph, 5)) {
       const { name, tensor } = readTensor(init);
-      if (tensors.has(name)) fail(where, `initializer '${name}' appears twice`);
+      if (tensors.has(name)) fail(where, `initializer ${quoteShort(name)} appears twice`);
       tensors.set(name, tensor);
     }
     const state = assembleState(meta, tensors, where);

@@ -137,7 +137,9 @@ export function readFields(bytes: Uint8Array): ProtoField[] {
 
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // ignoreBOM: a protobuf string is exactly its bytes; the default would drop a leading U+FEFF, so that
+    // '\uFEFFW1' would read as the tensor name 'W1'.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new ProtoError('string is not valid UTF-8');
   }

@@ -9,17 +9,20 @@
  */
 import { promises as fs } from 'node:fs';
 import { LabError } from '../errors.js';
+import { quoteShort } from '../util/displayText.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
 import { paramSpecs, type ModelState } from '../model/params.js';
 
 /** The reference implementation's limit; a larger header is treated as hostile. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** Every dtype the format defines, with its byte width; only F32 is loadable by the lab. */
-const DTYPE_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
-};
+/**
+ * Every dtype the format defines, with its byte width; only F32 is loadable by the lab. A Map, because the
+ * dtype string comes from the file (`'constructor' in {}` is true).
+ */
+const DTYPE_BYTES = new Map<string, number>(
+  Object.entries({ BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8 }),
+);
 
 export interface SafetensorsEntry {
   name: string;
@@ -29,12 +32,14 @@ export interface SafetensorsEntry {
 
 export interface SafetensorsContent {
   tensors: Map<string, RawTensor>;
-  metadata: Record<string, string>;
+  metadata: Map<string, string>;
 }
 
 /** Serialises F32 tensors (in the given order) and string metadata. */
-export function encodeSafetensors(entries: readonly SafetensorsEntry[], metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+export function encodeSafetensors(entries: readonly SafetensorsEntry[], metadata: ReadonlyMap<string, string>): Uint8Array {
+  // No prototype: a tensor named '__proto__' becomes a key like any other instead of replacing the prototype.
+  const header: Record<string, unknown> = Object.create(null);
+  header.__metadata__ = Object.fromEntries(metadata);
   let offset = 0;
   for (const e of entries) {
     if (e.name === '__metadata__') throw new Error("encodeSafetensors: '__metadata__' is reserved");
@@ -65,6 +70,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The first bytes of a header that does not start with '{', for the error message. */
+function describeStart(header: Uint8Array): string {
+  if (header[0] === 0xef && header[1] === 0xbb && header[2] === 0xbf) return 'a UTF-8 byte order mark';
+  return header.length === 0 ? 'nothing: the header is empty' : `byte 0x${header[0].toString(16).padStart(2, '0')}`;
+}
+
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -80,11 +91,13 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    // ignoreBOM keeps a leading U+FEFF in the text (the default would silently drop it), so a BOM before the
+    // JSON is refused below like any other byte that is not '{' — as the reference implementation does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerLength));
   } catch {
     fail(where, 'header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(where, "header does not start with '{'");
+  if (!text.startsWith('{')) fail(where, `header does not start with '{' (starts with ${describeStart(bytes.subarray(8, 8 + headerLength))})`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -93,13 +106,14 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
   }
   if (!isPlainObject(header)) fail(where, 'header is not a JSON object');
 
-  const metadata: Record<string, string> = {};
-  if ('__metadata__' in header) {
+  // Keys are the file's: read them with Object.hasOwn / Object.entries and keep them in Maps, never `in`.
+  const metadata = new Map<string, string>();
+  if (Object.hasOwn(header, '__metadata__')) {
     const m = header.__metadata__;
     if (!isPlainObject(m)) fail(where, '__metadata__ is not an object');
     for (const [k, v] of Object.entries(m)) {
-      if (typeof v !== 'string') fail(where, `__metadata__ value '${k}' is not a string`);
-      metadata[k] = v;
+      if (typeof v !== 'string') fail(where, `__metadata__ value ${quoteShort(k)} is not a string`);
+      metadata.set(k, v);
     }
   }
 
@@ -108,25 +122,28 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
   const spans: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (!isPlainObject(entry)) fail(where, `entry '${name}' is not an object`);
-    const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(where, `tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
-    if (dtype !== 'F32') fail(where, `tensor '${name}' has dtype ${dtype}; only F32 is supported`);
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(where, `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (!isPlainObject(entry)) fail(where, `entry ${quoteShort(name)} is not an object`);
+    const dtype = Object.hasOwn(entry, 'dtype') ? entry.dtype : undefined;
+    const shape = Object.hasOwn(entry, 'shape') ? entry.shape : undefined;
+    const offsets = Object.hasOwn(entry, 'data_offsets') ? entry.data_offsets : undefined;
+    const width = typeof dtype === 'string' ? DTYPE_BYTES.get(dtype) : undefined;
+    if (width === undefined) fail(where, `tensor ${quoteShort(name)} has unknown dtype ${quoteShort(dtype)}`);
+    if (dtype !== 'F32') fail(where, `tensor ${quoteShort(name)} has dtype ${dtype}; only F32 is supported`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) fail(where, `tensor ${quoteShort(name)} has an invalid shape ${quoteShort(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-      fail(where, `tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(where, `tensor ${quoteShort(name)} has invalid data_offsets ${quoteShort(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (begin > end) fail(where, `tensor '${name}' has data_offsets [${begin}, ${end}] with begin after end`);
-    if (end > dataLength) fail(where, `tensor '${name}' ends at byte ${end}, beyond the ${dataLength} data bytes (truncated?)`);
+    if (begin > end) fail(where, `tensor ${quoteShort(name)} has data_offsets [${begin}, ${end}] with begin after end`);
+    if (end > dataLength) fail(where, `tensor ${quoteShort(name)} ends at byte ${end}, beyond the ${dataLength} data bytes (truncated?)`);
     // Multiply step by step so a hostile shape cannot overflow past the comparison.
-    let bytesNeeded = (shape as number[]).includes(0) ? 0 : DTYPE_BYTES[dtype];
+    let bytesNeeded = (shape as number[]).includes(0) ? 0 : width;
     for (const d of shape as number[]) {
       bytesNeeded *= d;
       if (bytesNeeded > dataLength) break;
     }
     if (bytesNeeded !== end - begin) {
-      fail(where, `tensor '${name}' of shape [${(shape as number[]).join(', ')}] needs ${bytesNeeded} bytes but its offsets span ${end - begin}`);
+      fail(where, `tensor ${quoteShort(name)} of shape ${quoteShort(shape)} needs ${bytesNeeded} bytes but its offsets span ${end - begin}`);
     }
     spans.push({ name, shape: shape as number[], begin, end });
   }
@@ -135,7 +152,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const s of sorted) {
-    if (s.begin < cursor) fail(where, `tensor '${s.name}' overlaps the previous tensor (starts at ${s.begin}, previous ends at ${cursor})`);
+    if (s.begin < cursor) fail(where, `tensor ${quoteShort(s.name)} overlaps the previous tensor (starts at ${s.begin}, previous ends at ${cursor})`);
     if (s.begin > cursor) fail(where, `hole in the data: bytes ${cursor}–${s.begin} belong to no tensor`);
     cursor = s.end;
   }

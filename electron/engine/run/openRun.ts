@@ -2,7 +2,7 @@
  * Reopening a saved run: its record, its latest checkpoint and the dataset it was trained on (re-read and
  * checked against the recorded SHA-256, so losses are never silently computed on different data).
  */
-import { prepareDataset, type PreparedDataset } from '../data/index.js';
+import { prepareDataset, sameVocabulary, type PreparedDataset } from '../data/index.js';
 import { LabError } from '../errors.js';
 import type { ModelState } from '../model/params.js';
 import { loadDatasetRef } from './executeRun.js';
@@ -32,7 +32,7 @@ export async function loadRunDataset(record: RunRecord): Promise<PreparedDataset
     );
   }
   const prepared = prepareDataset(src, record.config.model.blockSize);
-  if (prepared.vocab.join('') !== record.vocab.join('')) {
+  if (!Array.isArray(record.vocab) || !sameVocabulary(prepared.vocab, record.vocab)) {
     throw new LabError('RUN', `the dataset's vocabulary differs from run ${record.id}'s`);
   }
   return prepared;
