@@ -26,7 +26,7 @@ const renderer = path.join(tmp, 'renderer');
 mkdirSync(renderer);
 writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>lab</title>');
 
-// A words file of lowercase "names" (3–10 letters), deterministic, just under the size asked for.
+// A words file of lowercase "names" (3–10 letters, like names.txt's), deterministic, just under the size asked for.
 const file = path.join(tmp, 'words.txt');
 {
   const target = Math.floor(megabytes * 1024 * 1024);
@@ -35,7 +35,7 @@ const file = path.join(tmp, 'words.txt');
   let at = 0;
   for (;;) {
     seed = (seed * 1103515245 + 12345) >>> 0;
-    const len = 3 + (seed % 8);
+    const len = 3 + ((seed >>> 16) % 8);
     if (at + len + 1 > target) break;
     for (let k = 0; k < len; k++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
