@@ -59,7 +59,7 @@ export interface LabService {
    * A words file uploaded as a stream of chunks (serve's `POST /upload`): written to disk as it arrives,
    * validated off the main thread when large, and remembered like any loaded dataset.
    */
-  uploadDataset(name: string, chunks: AsyncIterable<Uint8Array>, declaredBytes?: number): Promise<DatasetSummary>;
+  uploadDataset(name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, declaredBytes?: number): Promise<DatasetSummary>;
   /** Ends running training processes. */
   shutdown(): void;
 }

@@ -35,6 +35,8 @@ export async function handleUpload(
     const summary = await service.uploadDataset(name, body, declared);
     answer(req, res, 200, { ok: true, value: summary });
   } catch (e) {
+    // The client went away mid-upload: nobody to answer, and nothing went wrong here (the temporary file is gone).
+    if (req.destroyed && !req.complete) return;
     const status = e instanceof UploadTooLargeError ? 413 : errorStatus(e);
     answer(req, res, status, errorReply(e, 'upload', log));
   }
