@@ -4,7 +4,9 @@
  * started with `child_process.fork` (the engine's worker client).
  *
  * Loopback only unless a host is given explicitly (then a warning is printed). Every request carries the token
- * (see ./security.ts); WebSocket frames are limited in size; uploads go through the same dataset validator.
+ * (see ./security.ts), and everything a client sends before that is parsed without ever throwing; WebSocket
+ * frames are limited in size; datasets arrive as a streamed `POST /upload` (./upload.ts) and go through the same
+ * dataset validator, off the main thread when large.
  */
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promises as fs, readFileSync } from 'node:fs';
