@@ -30,8 +30,13 @@ export async function dispatch(
     const value = await handler(checked.value);
     return { ok: true, value: value === undefined ? null : value };
   } catch (e) {
-    if (isLabError(e)) return { ok: false, error: { code: e.code, message: e.message, details: e.details } };
-    log(`[lab] ${channel} failed`, e);
-    return { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+    return errorReply(e, channel, log);
   }
+}
+
+/** A thrown error as a reply: a LabError keeps its code, message and details; anything else is INTERNAL and logged. */
+export function errorReply(e: unknown, what: string, log: (message: string, error: unknown) => void): Reply<never> {
+  if (isLabError(e)) return { ok: false, error: { code: e.code, message: e.message, details: e.details } };
+  log(`[lab] ${what} failed`, e);
+  return { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
 }

@@ -3,8 +3,8 @@
  * `serve` both build it and differ only in the host they pass: how training processes start, how events reach
  * the UI, how model jobs run, and whether native dialogs exist.
  *
- * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling) each run in a
- * process of their own, so Electron's main process — which also serves the window — never freezes.
+ * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling, validating a
+ * large words file) each run in a process of their own, so Electron's main process — which also serves the window — never freezes.
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import type { SampleModel } from '../engine/worker/jobProtocol.js';
 import type { ModelJobRunner } from '../engine/worker/jobClient.js';
 import type {
   BackendOption,
+  DatasetSummary,
   EventChannels,
   EventChannel,
   InvokeChannel,
@@ -54,13 +55,18 @@ export interface LabService {
   handlers: Handlers;
   runs: RunManager;
   datasets: DatasetRegistry;
+  /**
+   * A words file uploaded as a stream of chunks (serve's `POST /upload`): written to disk as it arrives,
+   * validated off the main thread when large, and remembered like any loaded dataset.
+   */
+  uploadDataset(name: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, declaredBytes?: number): Promise<DatasetSummary>;
   /** Ends running training processes. */
   shutdown(): void;
 }
 
 export function createLabService(host: ServiceHost): LabService {
   const runsRoot = path.join(host.dataDir, 'runs');
-  const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'));
+  const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'), (file, label) => host.runJob({ kind: 'dataset', path: file, label }));
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
   const datasetNames = new Map<string, string>();
   const runs = new RunManager({
@@ -138,7 +144,13 @@ export function createLabService(host: ServiceHost): LabService {
     return { kind: 'file', path: source.path };
   };
 
-  return { handlers, runs, datasets, shutdown: () => runs.shutdown() };
+  return {
+    handlers,
+    runs,
+    datasets,
+    uploadDataset: async (name, chunks, declaredBytes) => remember(await datasets.uploadStream(name, chunks, declaredBytes)),
+    shutdown: () => runs.shutdown(),
+  };
 }
 
 /** Whether `target` (after resolving `..` and symlinks where it exists) lies inside `root`. */

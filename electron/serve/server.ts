@@ -4,21 +4,23 @@
  * started with `child_process.fork` (the engine's worker client).
  *
  * Loopback only unless a host is given explicitly (then a warning is printed). Every request carries the token
- * (see ./security.ts); WebSocket frames are limited in size; uploads go through the same dataset validator.
+ * (see ./security.ts), and everything a client sends before that is parsed without ever throwing; WebSocket
+ * frames are limited in size; datasets arrive as a streamed `POST /upload` (./upload.ts) and go through the same
+ * dataset validator, off the main thread when large.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { startTrainingProcess } from '../engine/worker/client.js';
 import { runModelJob } from '../engine/worker/jobClient.js';
 import { dispatch } from '../app/dispatch.js';
 import { createLabService, type LabService } from '../app/service.js';
 import type { ClientMessage, ServerMessage } from '../shared/wire.js';
 import type { EventChannel, EventChannels } from '../shared/contract.js';
-import { MAX_FILE_BYTES } from '../engine/data/index.js';
 import {
   TOKEN_COOKIE,
   checkRequest,
@@ -27,6 +29,10 @@ import {
   newToken,
   type GateOptions,
 } from './security.js';
+import { guard } from './guard.js';
+import { UPLOAD_PATH, handleUpload } from './upload.js';
+
+export { UPLOAD_PATH };
 
 export interface ServeOptions {
   /** 0 (default 8765 from the CLI) picks a free port. */
@@ -54,12 +60,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Largest WebSocket message: a base64 words file at the 100 MB limit plus its JSON envelope. */
-export const MAX_WS_PAYLOAD = Math.ceil(MAX_FILE_BYTES / 3) * 4 + 64 * 1024;
+/**
+ * Largest WebSocket message. Every contract request is small (a preset or a run configuration is a few kB);
+ * datasets are uploaded by `POST /upload`, streamed to disk, so no message needs to carry a file.
+ */
+export const MAX_WS_PAYLOAD = 1024 * 1024;
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/**
+ * The page's policy. Network access only to this server: 'self', plus the same origin's WebSocket URL spelled
+ * out (`Host` was checked before this is sent) for browsers whose 'self' does not cover ws:.
+ */
+export function contentSecurityPolicy(host: string): string {
+  return (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    `connect-src 'self' ws://${host}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'`
+  );
+}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -118,33 +134,67 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   // Completed once the port is known; until then nothing is accepted.
   let gate: GateOptions = { token, hostAllowed: () => false };
 
-  const server = createServer((req, res) => {
-    const refusal = checkRequest(req, gate);
-    if (refusal) return refuse(res, refusal.status, refusal.reason);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
-    void serveStatic(req, res, rendererDir, token).catch(() => refuse(res, 500, 'internal error'));
-  });
+  // Every handler below runs guarded: whatever one request makes it throw (synchronously or later) is logged and
+  // answered for that request alone. The process must never end on a client's bytes: training processes would be
+  // orphaned and their runs left marked running.
+  const logError = (message: string, error: unknown) => log(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+
+  const server = createServer(
+    guard(
+      async (req: IncomingMessage, res: ServerResponse) => {
+        const admission = checkRequest(req, gate);
+        if (!admission.ok) return refuse(res, admission.status, admission.reason);
+        if (admission.url.pathname === UPLOAD_PATH) return handleUpload(req, res, admission.url, service, logError);
+        if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
+        await serveStatic(req, res, admission.url, rendererDir, token);
+      },
+      (error, _req, res) => {
+        logError('[lab] serve: request failed', error);
+        if (!res.headersSent) refuse(res, 500, 'internal error');
+        else res.destroy();
+      },
+    ),
+  );
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_WS_PAYLOAD });
-  server.on('upgrade', (req, socket, head) => {
-    const refusal = checkRequest(req, gate);
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    if (refusal || pathname !== '/ws') {
-      const status = refusal?.status ?? 404;
-      socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      // Protocol errors (an oversized frame…) close this socket; they must never take the server down.
-      ws.on('error', () => ws.terminate());
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return ws.close(1003, 'text frames only');
-        void handleMessage(ws, data.toString());
-      });
-    });
-  });
+  server.on(
+    'upgrade',
+    guard(
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // A client that resets the connection mid-upgrade must not become an unhandled 'error' event.
+        socket.on('error', () => socket.destroy());
+        const admission = checkRequest(req, gate);
+        const status = !admission.ok ? admission.status : admission.url.pathname !== '/ws' ? 404 : 0;
+        if (status !== 0) {
+          socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          sockets.add(ws);
+          ws.on('close', () => sockets.delete(ws));
+          // Protocol errors (an oversized frame…) close this socket; they must never take the server down.
+          ws.on('error', () => ws.terminate());
+          ws.on(
+            'message',
+            guard(
+              async (data: RawData, isBinary: boolean) => {
+                if (isBinary) return ws.close(1003, 'text frames only');
+                await handleMessage(ws, data.toString());
+              },
+              (error) => {
+                logError('[lab] serve: message failed', error);
+                ws.terminate();
+              },
+            ),
+          );
+        });
+      },
+      (error, _req, socket) => {
+        logError('[lab] serve: upgrade failed', error);
+        socket.destroy();
+      },
+    ),
+  );
 
   async function handleMessage(ws: WebSocket, text: string): Promise<void> {
     let message: ClientMessage;
@@ -154,7 +204,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       return ws.close(1007, 'not JSON');
     }
     if (!message || typeof message !== 'object' || !Number.isSafeInteger(message.id)) return ws.close(1008, 'bad message');
-    const reply = await dispatch(service.handlers, message.channel, message.payload);
+    const reply = await dispatch(service.handlers, message.channel, message.payload, logError);
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, reply } satisfies ServerMessage));
   }
 
@@ -162,6 +212,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     server.once('error', reject);
     server.listen(options.port ?? 0, bindHost, () => resolve());
   });
+  // After start-up an error on the listening socket (too many open files…) is logged, not fatal.
+  server.on('error', (error) => logError('[lab] serve: server error', error));
   const port = (server.address() as { port: number }).port;
   gate = { token, hostAllowed: hostAllowed(bindHost, port) };
   const shownHost = bindHost === '0.0.0.0' || bindHost === '::' ? os.hostname() : bindHost.includes(':') ? `[${bindHost}]` : bindHost;
@@ -188,8 +240,7 @@ function refuse(res: ServerResponse, status: number, reason: string): void {
 }
 
 /** Files of the built renderer only: the resolved path must stay inside `root`. */
-async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, token: string): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://x');
+async function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, root: string, token: string): Promise<void> {
   let rel: string;
   try {
     rel = decodeURIComponent(url.pathname);
@@ -211,7 +262,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
   }
   const headers: Record<string, string> = {
     'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Security-Policy': CSP,
+    'Content-Security-Policy': contentSecurityPolicy(String(req.headers.host)),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',

@@ -34,17 +34,17 @@ export interface LabTransport {
   on(channel: EventChannel, listener: (payload: unknown) => void): Unsubscribe;
   /** Resolves a dropped File to its path (Electron preload only); absent or null → upload the bytes. */
   pathForFile?(file: File): string | null;
+  /**
+   * Uploads a file as a stream and resolves with the server's Reply envelope (`lab serve`: an HTTP POST, so a
+   * large file is never one message); absent → the bytes go through the `dataset.upload` channel.
+   */
+  uploadFile?(file: File): Promise<unknown>;
 }
 
 /** Implements LabApi over a transport; the preload and the serve browser client both use this one implementation. */
 export function createLabApiClient(transport: LabTransport): LabApi {
   async function call<C extends InvokeChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>> {
-    const reply = (await transport.invoke(channel, payload)) as Reply<ResponseOf<C>>;
-    if (!reply || typeof reply !== 'object' || !('ok' in reply)) {
-      throw new LabApiError({ code: 'INTERNAL', message: `malformed reply on ${channel}` });
-    }
-    if (!reply.ok) throw new LabApiError(reply.error);
-    return reply.value;
+    return unwrap<ResponseOf<C>>(await transport.invoke(channel, payload), channel);
   }
   function on<C extends EventChannel>(channel: C, listener: (payload: EventChannels[C]) => void): Unsubscribe {
     return transport.on(channel, (payload) => listener(payload as EventChannels[C]));
@@ -60,6 +60,7 @@ export function createLabApiClient(transport: LabTransport): LabApi {
       async loadFile(file) {
         const path = transport.pathForFile?.(file) ?? null;
         if (path) return call('dataset.loadFromPath', { path });
+        if (transport.uploadFile) return unwrap(await transport.uploadFile(file), 'upload');
         return api.dataset.upload(file.name, new Uint8Array(await file.arrayBuffer()));
       },
       onLoaded: (listener) => on('dataset.loaded', listener),
@@ -93,6 +94,14 @@ export function createLabApiClient(transport: LabTransport): LabApi {
     sample: (request) => call('sample', request),
   };
   return api;
+}
+
+/** The value of a Reply envelope; its error as a LabApiError. */
+function unwrap<T>(reply: unknown, what: string): T {
+  const r = reply as Reply<T> | null;
+  if (!r || typeof r !== 'object' || !('ok' in r)) throw new LabApiError({ code: 'INTERNAL', message: `malformed reply on ${what}` });
+  if (!r.ok) throw new LabApiError(r.error);
+  return r.value;
 }
 
 /** Base64 without Node's Buffer (browser and sandboxed preload); chunked so large files do not blow the stack. */

@@ -8,6 +8,9 @@
  * The serve token comes from the page URL (`?token=…`, printed by `lab serve`) and is sent on the upgrade
  * request's query string; the server refuses the upgrade without it.
  *
+ * Files are not sent over the socket: `uploadFile` POSTs the File itself to `/upload` (the browser streams it from
+ * disk; the server streams it to disk), and the answer is the same Reply envelope.
+ *
  * Browser-safe: no Node imports.
  */
 import type { LabTransport } from './client.js';
@@ -19,6 +22,8 @@ export interface WebSocketTransportOptions {
   location?: { protocol: string; host: string; search: string };
   /** For tests or other runtimes; defaults to the global WebSocket. */
   WebSocketImpl?: typeof WebSocket;
+  /** For tests or other runtimes; defaults to the global fetch. */
+  fetchImpl?: typeof fetch;
 }
 
 export function connectWebSocketTransport(options: WebSocketTransportOptions = {}): LabTransport {
@@ -28,6 +33,7 @@ export function connectWebSocketTransport(options: WebSocketTransportOptions = {
   const token = new URLSearchParams(loc.search).get('token') ?? '';
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${loc.host}/ws?token=${encodeURIComponent(token)}`;
+  const uploadUrl = (name: string) => `${loc.protocol}//${loc.host}/upload?token=${encodeURIComponent(token)}&name=${encodeURIComponent(name)}`;
 
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
@@ -89,6 +95,17 @@ export function connectWebSocketTransport(options: WebSocketTransportOptions = {
       return () => set.delete(listener);
     },
     pathForFile: () => null,
+    async uploadFile(file: File): Promise<unknown> {
+      const fetchImpl = options.fetchImpl ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
+      let res: Response;
+      try {
+        res = await fetchImpl(uploadUrl(file.name), { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: file });
+      } catch {
+        return { ok: false, error: { code: 'INTERNAL', message: `${file.name}: the upload to the lab server failed (connection lost)` } };
+      }
+      // Every answer of /upload is a Reply envelope; anything else (a proxy's error page) becomes one.
+      return res.json().catch(() => ({ ok: false, error: { code: 'INTERNAL', message: `${file.name}: upload failed (HTTP ${res.status})` } }));
+    },
   };
 }
 

@@ -21,7 +21,7 @@ const SIX = `${FIVE}fay\n`;
 describe('DatasetRegistry: too few words', () => {
   it('refuses a 5-word upload with the engine message and keeps nothing on disk', async () => {
     const uploads = path.join(root, 'uploads-5');
-    const registry = new DatasetRegistry(uploads);
+    const registry = new DatasetRegistry(uploads, () => Promise.reject(new Error('small files are validated in place')));
     const e = await registry.upload('five.txt', new TextEncoder().encode(FIVE)).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LabError);
     expect((e as LabError).code).toBe('DATASET');
@@ -30,7 +30,7 @@ describe('DatasetRegistry: too few words', () => {
   });
 
   it('refuses a 5-word file opened by path; accepts 6 words with one word in dev and test', async () => {
-    const registry = new DatasetRegistry(path.join(root, 'uploads'));
+    const registry = new DatasetRegistry(path.join(root, 'uploads'), () => Promise.reject(new Error('small files are validated in place')));
     const file = path.join(root, 'five.txt');
     writeFileSync(file, FIVE);
     await expect(registry.loadFromPath(file)).rejects.toThrow(`${file}: has 5 words; needs at least 6`);
@@ -39,7 +39,7 @@ describe('DatasetRegistry: too few words', () => {
   });
 
   it('reaches the UI as {ok: false, error: {code: DATASET, message}} — the line the Dataset view shows', async () => {
-    const registry = new DatasetRegistry(path.join(root, 'uploads-ui'));
+    const registry = new DatasetRegistry(path.join(root, 'uploads-ui'), () => Promise.reject(new Error('small files are validated in place')));
     const handlers = {
       'dataset.upload': (p: { name: string; base64: string }) => registry.upload(p.name, Buffer.from(p.base64, 'base64')),
     } as unknown as Handlers;

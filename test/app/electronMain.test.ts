@@ -1,6 +1,6 @@
 /**
  * The Electron glue, tested with injected fakes of Electron's objects (the Electron binary cannot run here):
- * window hardening, session rules, the app:// file mapping, the IPC manager's sender check and payload
+ * window hardening, session rules (permissions, devices, screen capture, CSP), the app:// file mapping, the IPC manager's sender check and payload
  * validation, the utility-process launcher's crash handling, and model jobs on utility processes (answer,
  * LabError, crash, timeout).
  */
@@ -72,16 +72,30 @@ describe('window hardening', () => {
   });
 });
 
+/** The sources of one CSP directive. */
+function directive(policy: string, name: string): string[] {
+  const found = policy.split(';').map((d) => d.trim().split(/\s+/)).find(([n]) => n === name);
+  return found ? found.slice(1) : [];
+}
+
 describe('session rules', () => {
   it('denies every permission and adds a strict CSP to every response', () => {
     let request: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
     let check: (() => boolean) | null = null;
     let headers: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null = null;
+    let device: ((d: { deviceType: string; origin: string }) => boolean) | null = null;
+    let displayMedia: ((r: unknown, cb: (streams: unknown) => void) => void) | null = null;
     hardenSession({
       setPermissionRequestHandler: (h: never) => (request = h),
       setPermissionCheckHandler: (h: never) => (check = h),
+      setDevicePermissionHandler: (h: never) => (device = h),
+      setDisplayMediaRequestHandler: (h: never) => (displayMedia = h),
       webRequest: { onHeadersReceived: ((h: never) => (headers = h)) as never },
     } as never);
+    for (const deviceType of ['hid', 'serial', 'usb']) expect(device!({ deviceType, origin: 'app://lab' })).toBe(false);
+    const streams = vi.fn();
+    displayMedia!({ frame: null, securityOrigin: 'app://lab', videoRequested: true, audioRequested: true }, streams);
+    expect(streams).toHaveBeenCalledWith(null);
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read']) {
       const cb = vi.fn();
       request!(null, permission, cb);
@@ -95,6 +109,15 @@ describe('session rules', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+    // No network beyond the app's own origin: no ws:/wss:/https: to any host.
+    expect(directive(CONTENT_SECURITY_POLICY, 'connect-src')).toEqual(["'self'"]);
+  });
+
+  it("the page's own CSP meta allows no other host either", () => {
+    const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)![1];
+    expect(directive(meta, 'connect-src')).toEqual(["'self'"]);
+    expect(directive(meta, 'script-src')).toEqual(["'self'"]);
   });
 });
 

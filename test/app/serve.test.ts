@@ -3,14 +3,18 @@
  * every HTTP request and WebSocket upgrade, Host and Origin checked, oversized frames refused, and the contract
  * answered over the socket (including a dataset upload through the engine's validator).
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../electron/serve/index.js';
+import { createLabApiClient, LabApiError } from '../../electron/shared/client.js';
 import type { Reply } from '../../electron/shared/contract.js';
+import { connectWebSocketTransport } from '../../electron/shared/wsTransport.js';
+import { MAX_FILE_BYTES } from '../../electron/engine/data/index.js';
 
 let server: RunningServer;
 let tmp: string;
@@ -91,6 +95,9 @@ describe('serve: HTTP', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>lab</title>');
     expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+    // Network access only to this server: its own origin and its own WebSocket URL, no other host.
+    const connect = /connect-src ([^;]*)/.exec(String(page.headers['content-security-policy']))![1];
+    expect(connect.split(' ')).toEqual(["'self'", `ws://127.0.0.1:${server.port}`]);
     const cookie = String(page.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -170,5 +177,110 @@ describe('serve: WebSocket', () => {
     ws.on('error', () => {});
     ws.send('x'.repeat(2 * 1024 * 1024));
     expect(await closed).toBe(1009);
+  });
+});
+
+/** POSTs raw bytes to /upload; resolves with the status and the JSON reply. */
+function post(pathAndQuery: string, body: Buffer | null, headers: Record<string, string | number> = {}): Promise<{ status: number; reply: Reply<any> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: pathAndQuery, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reply: text.startsWith('{') ? JSON.parse(text) : text }));
+    });
+    req.on('error', reject);
+    req.end(body ?? undefined);
+  });
+}
+
+const uploadsDir = () => path.join(tmp, 'data', 'uploads');
+const leftovers = () => readdirSync(uploadsDir()).filter((f) => f.startsWith('.'));
+
+describe('serve: POST /upload', () => {
+  it('stores a good file under its SHA-256 and answers its summary; a bad one gets its line', async () => {
+    const bytes = Buffer.from('emma\nolivia\r\nava\nmia\nzoe\nbo\n');
+    const good = await post(`/upload?token=${server.token}&name=tiny.txt`, bytes, { 'content-type': 'application/octet-stream' });
+    expect(good.status).toBe(200);
+    expect(good.reply).toMatchObject({ ok: true, value: { name: 'tiny.txt', source: 'upload', wordCount: 6, bytes: bytes.length } });
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(good.reply.ok && good.reply.value.sha256).toBe(sha);
+    expect(readFileSync(path.join(uploadsDir(), `${sha}.txt`)).equals(bytes)).toBe(true);
+
+    const bad = await post(`/upload?token=${server.token}&name=bad.txt`, Buffer.from('emma\nmr.smith\n'));
+    expect(bad.status).toBe(400);
+    expect(bad.reply).toMatchObject({ ok: false, error: { code: 'DATASET', details: { line: 2 } } });
+    expect(bad.reply.ok === false && bad.reply.error.message).toMatch(/^bad\.txt, line 2: /);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('needs the token, a POST and a sane Content-Length', async () => {
+    expect((await post('/upload?name=x.txt', Buffer.from('emma\n'))).status).toBe(401);
+    expect((await get(`/upload?token=${server.token}`)).status).toBe(405);
+    expect((await post(`/upload?token=${server.token}`, Buffer.from('emma\n'), { origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it('refuses a declared size over the limit before reading any of it', async () => {
+    const res = await new Promise<{ status: number; reply: Reply<unknown> }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: server.port, path: `/upload?token=${server.token}&name=huge.txt`, method: 'POST', headers: { 'content-length': MAX_FILE_BYTES + 1 } },
+        (r) => {
+          let text = '';
+          r.on('data', (c) => (text += c));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, reply: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.write('emma\n'); // and then nothing: the answer must not wait for the body
+    });
+    expect(res.status).toBe(413);
+    expect(res.reply).toMatchObject({ ok: false, error: { code: 'DATASET', message: 'huge.txt: file is over the 100 MB limit for a words file' } });
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('stops a chunked upload as soon as it passes the limit, answers 413 and leaves no file', async () => {
+    const chunk = Buffer.alloc(4 * 1024 * 1024, 'emma\n');
+    let written = 0;
+    const outcome = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: `/upload?token=${server.token}&name=big.txt`, method: 'POST' }, (r) => {
+        let text = '';
+        r.on('data', (c) => (text += c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      // Keeps sending (well past the limit) until the server has answered.
+      const pump = () => {
+        while (written < 3 * MAX_FILE_BYTES && !req.destroyed) {
+          written += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(outcome.status).toBe(413);
+    expect(JSON.parse(outcome.text)).toMatchObject({ ok: false, error: { code: 'DATASET' } });
+    // The server read just past the limit (plus what the sockets buffered), not the whole 300 MB.
+    expect(written).toBeLessThan(MAX_FILE_BYTES + 32 * 1024 * 1024);
+    expect(leftovers()).toEqual([]);
+    // Still serving.
+    expect((await get(`/?token=${server.token}`)).status).toBe(200);
+  });
+
+  it("the browser client's loadFile uploads over HTTP (not the socket) and turns refusals into LabApiError", async () => {
+    const transport = connectWebSocketTransport({
+      location: { protocol: 'http:', host: `127.0.0.1:${server.port}`, search: `?token=${server.token}` },
+      WebSocketImpl: WebSocket as never,
+    });
+    const sentOnSocket: string[] = [];
+    const invoke = transport.invoke.bind(transport);
+    transport.invoke = (channel, payload) => (sentOnSocket.push(channel), invoke(channel, payload));
+    const lab = createLabApiClient(transport);
+    const summary = await lab.dataset.loadFile(new File(['noah\nliam\nmia\nzoe\nli\nbo\n'], 'dropped.txt'));
+    expect(summary).toMatchObject({ name: 'dropped.txt', source: 'upload', wordCount: 6 });
+    const error = await lab.dataset.loadFile(new File(['a.b\n'], 'dotted.txt')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LabApiError);
+    expect(error).toMatchObject({ code: 'DATASET', details: { line: 1 } });
+    expect(sentOnSocket).toEqual([]);
+    expect(await lab.info()).toMatchObject({ mode: 'serve' });
   });
 });

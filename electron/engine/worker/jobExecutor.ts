@@ -1,9 +1,10 @@
 /**
- * What a model job does, as plain calls into the engine (fold, export, sample). Runs inside the job process
+ * What a model job does, as plain calls into the engine (fold, export, sample, dataset summary). Runs inside the job process
  * (worker/jobWorker.ts); kept apart from the process plumbing so it reads as the list of jobs it is.
  */
 import path from 'node:path';
 import { createBackend } from '../compute/select.js';
+import { summarizeWordsFile } from '../data/wordsFileSummary.js';
 import { LabError } from '../errors.js';
 import { foldBatchNorm } from '../fold/fold.js';
 import { ALL_FORMATS, importModel } from '../io/exportModel.js';
@@ -35,6 +36,8 @@ async function execute(job: ModelJob): Promise<ModelJobResults[ModelJob['kind']]
       return exportIntoNewFolder(job);
     case 'sample':
       return { words: await sampleFrom(job.model, job.count, job.seed) };
+    case 'dataset':
+      return summarizeWordsFile(job.path, job.label);
     default:
       throw new LabError('ARGUMENT', `unknown model job ${JSON.stringify((job as { kind?: unknown }).kind)}`);
   }

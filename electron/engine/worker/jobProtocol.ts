@@ -7,6 +7,7 @@
  * raised by the job crosses as its code, message and details and is rebuilt as a LabError by the client, so the
  * UI shows it in place exactly as if the job had run in the caller.
  */
+import type { WordsFileSummary } from '../data/wordsFileSummary.js';
 import type { LabErrorCode } from '../errors.js';
 import type { ModelComparison } from '../fold/compare.js';
 import type { FoldStep } from '../fold/fold.js';
@@ -23,7 +24,9 @@ export type ModelJob =
    * ignored for a run without BatchNorm; `formats` defaults to every format.
    */
   | { kind: 'export'; runDir: string; parentFolder: string; fold: boolean; formats?: readonly ExportFormat[] }
-  | { kind: 'sample'; model: SampleModel; count: number; seed: number };
+  | { kind: 'sample'; model: SampleModel; count: number; seed: number }
+  /** Validates and summarises a words file (large ones: kept off the process that serves the UI). */
+  | { kind: 'dataset'; path: string; label?: string };
 
 export type ModelJobKind = ModelJob['kind'];
 
@@ -32,6 +35,7 @@ export interface ModelJobResults {
   foldCompare: ModelComparison & { parameterCount: { before: number; after: number } };
   export: { folder: string; files: { name: string; bytes: number }[] };
   sample: { words: string[] };
+  dataset: WordsFileSummary;
 }
 
 export type ModelJobResult<J extends ModelJob> = ModelJobResults[J['kind']];
