@@ -33,11 +33,14 @@ export function configProblem(config: unknown): { path: string; message: string 
   return { path: issue.path.map(String).join('.') || '(the configuration)', message: issue.message };
 }
 
-/** Whether an assignment's path (with `*`) names a field path such as `model.hidden.2.size`. */
+/**
+ * Whether an assignment's path (with `*`) and a refused field lie on one branch: the assignment set the field,
+ * something inside it, or (changing an init's `kind`) the object around it.
+ */
 function pathCovers(pattern: string, field: string): boolean {
   const p = pattern.split('.');
   const f = field.split('.');
-  return p.length <= f.length && p.every((s, i) => s === '*' || s === f[i]);
+  return p.slice(0, f.length).every((s, i) => s === '*' || s === f[i]);
 }
 
 /** Checks a configuration, naming the --set or --vary that caused a refusal where one did. */
