@@ -9,7 +9,7 @@ import { findPreset } from '../../electron/engine/model/presets.js';
 import { REPO_ROOT, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -20,7 +20,8 @@ function lastJson(stdout: string): any {
 
 const runConfig = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')).config;
 
-describe('lab presets --show / train --config / --set', () => {
+// Each test starts real `lab` processes (about 15–30 s each on a loaded 2-core machine).
+describe('lab presets --show / train --config / --set', { timeout: 600_000 }, () => {
   const dir = tempDir();
   const words = smallWordsFile(dir, 200);
   const configFile = path.join(dir, 'fix-softmax.json');
@@ -33,7 +34,7 @@ describe('lab presets --show / train --config / --set', () => {
     const r = lab('train', '--preset', 'fix-softmax', '--data', words, '--steps', '60', '--out', path.join(dir, 'preset'), '--json');
     expect(r.code, r.stderr).toBe(0);
     viaPreset = lastJson(r.stdout);
-  });
+  }, 600_000);
 
   it('presets --show --json prints the whole configuration the app edits', () => {
     expect(JSON.parse(readFileSync(configFile, 'utf8'))).toEqual(findPreset('fix-softmax')!.config);

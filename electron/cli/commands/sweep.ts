@@ -138,6 +138,11 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     progress.finish();
   }
 
+  // Every run failing is a problem with the request (a backend that cannot load, an unreadable file): say so once.
+  const failed = final.runs.filter((r) => r.status === 'failed');
+  if (failed.length > 0 && failed.length === final.runs.length) {
+    throw new LabError('RUN', `every run failed (${failed[0].name}: ${failed[0].error}); see ${path.join(dir, 'sweep.json')}`);
+  }
   const runs = final.runs.map((r) => ({
     values: r.values,
     out: r.started ? path.join(dir, r.name) : null,
