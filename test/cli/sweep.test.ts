@@ -158,6 +158,13 @@ describe('lab sweep', () => {
       expect(existsSync(out)).toBe(false);
     });
 
+    it('every run failing (a backend that cannot load) is one error naming the first failure', { timeout: 600_000 }, async () => {
+      const out = path.join(dir, 'no-backend');
+      const message = await refused([...SMALL, '--vary', 'train.batchSize=8,16', '--backend', 'tensorflow', '--data', words, '--parallel', '2', '--out', out]);
+      expect(message).toMatch(/^LabError: every run failed \(01-batchSize-8: .*tensorflow/i);
+      expect(readJson(path.join(out, 'sweep.json')).runs.map((r: any) => r.status)).toEqual(['failed', 'failed']);
+    });
+
     it('a folder that is not new or empty is refused and left untouched', async () => {
       const mine = path.join(dir, 'mine');
       mkdirSync(mine);
