@@ -39,6 +39,14 @@ function peakKb(pid: number): number | null {
   }
 }
 
+function isTrainingProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainWorker');
+  } catch {
+    return false;
+  }
+}
+
 async function measure(parallel: number) {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lab-sweep-measure-')), 'sweep');
   const args = ['--import', 'tsx', 'electron/cli/main.ts', 'sweep', '--recipe', recipe, '--steps', steps, '--parallel', String(parallel), '--out', out, '--json'];
@@ -51,6 +59,7 @@ async function measure(parallel: number) {
   const timer = setInterval(() => {
     const tree = children();
     for (const pid of tree.get(child.pid!) ?? []) {
+      if (!isTrainingProcess(pid)) continue;
       const kb = peakKb(pid);
       if (kb !== null) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, kb));
     }

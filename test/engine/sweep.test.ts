@@ -1,11 +1,11 @@
 /** The sweep's grid and scheduler (the training processes themselves are exercised in test/cli/sweep.test.ts). */
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { expandGrid, MAX_GRID, pointName } from '../../electron/engine/sweep/grid.js';
 import { startSweep, type LaunchRun } from '../../electron/engine/sweep/runSweep.js';
-import type { SweepRecord } from '../../electron/engine/sweep/sweepFolder.js';
+import { readSweepRecord, type SweepRecord } from '../../electron/engine/sweep/sweepFolder.js';
 import type { TrainResult } from '../../electron/engine/train/types.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -99,9 +99,12 @@ describe('startSweep', () => {
     expect(ctl.peak()).toBe(2);
     expect(final.status).toBe('completed');
     expect(final.runs.map((r) => [r.status, r.loss!.train])).toEqual([1, 2, 3, 4, 5].map((b) => ['completed', b]));
-    const saved = JSON.parse(readFileSync(path.join(dir, 'sweep.json'), 'utf8'));
-    expect(saved.runs.map((r: { name: string }) => r.name)).toEqual(points.map((p) => p.name));
+    const saved = await readSweepRecord(dir);
+    expect(saved.runs.map((r) => r.name)).toEqual(points.map((p) => p.name));
     expect(saved.status).toBe('completed');
+    await expect(readSweepRecord(path.dirname(dir))).rejects.toThrow(/is not a sweep folder/);
+    writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ format: 'other' }));
+    await expect(readSweepRecord(dir)).rejects.toThrow(/not a Makemore Lab sweep record/);
   });
 
   it('stop: running runs are asked to stop, the rest never start', async () => {
