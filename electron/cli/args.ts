@@ -21,7 +21,9 @@ export function defineCommand<const O extends NonNullable<ParseArgsConfig['optio
 }
 
 type HelpOption = { help: { type: 'boolean'; short: 'h' } };
-type ParsedCommand<O> = { values: { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string } & { help?: boolean } };
+type ParsedCommand<O> = {
+  values: { [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { multiple: true } ? string[] : string } & { help?: boolean };
+};
 
 export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(spec: CommandSpec<O>, argv: string[]): ParsedCommand<O> {
   let parsed: ParsedCommand<O>;

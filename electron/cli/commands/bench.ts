@@ -1,32 +1,29 @@
 import path from 'node:path';
 import { bench } from '../../engine/bench/bench.js';
 import { builtInWords, prepareDataset, readWordsFile } from '../../engine/data/index.js';
-import { LabError } from '../../engine/errors.js';
-import { findPreset, PRESETS } from '../../engine/model/presets.js';
 import { backendOption, defineCommand, helpText, intOption, parseCommandArgs, printJson } from '../args.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, resolveConfig } from '../configOptions.js';
 
 const spec = defineCommand({
   name: 'bench',
   summary: 'Measures training steps/s (plain and with the inspectors), whole-split evaluation and folding time.',
-  usage: 'bench [--preset ID] [--steps N] [--backend B] [--data FILE] [--json]',
+  usage: 'bench [--preset ID | --config FILE] [--set PATH=VALUE …] [--steps N] [--backend B] [--data FILE] [--json]',
   help: [
     '--preset ID         preset to time (default bn3-fold)',
+    ...CONFIG_HELP.slice(1),
     '--steps N           steps per timed run (default 5000)',
     '--backend B         auto (default), tensorflow, fused, wasm or cpu',
     '--data FILE         words file (default: built-in names)',
     '--repeats N         timed runs of each kind, alternated; best reported (default 3)',
     '--json              last line of stdout is one JSON object',
   ],
-  options: { preset: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, repeats: { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...CONFIG_OPTIONS, steps: { type: 'string' }, backend: { type: 'string' }, data: { type: 'string' }, repeats: { type: 'string' }, json: { type: 'boolean' } },
 });
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(spec, argv);
   if (values.help) return void console.log(helpText(spec));
-  const id = values.preset ?? 'bn3-fold';
-  const preset = findPreset(id);
-  if (!preset) throw new LabError('ARGUMENT', `bench: unknown preset '${id}' (one of ${PRESETS.map((p) => p.id).join(', ')})`);
-  const config = structuredClone(preset.config);
+  const { config } = await resolveConfig('bench', values, 'bn3-fold');
   config.train.steps = intOption('bench', 'steps', values.steps, 10, 10_000_000) ?? 5000;
   const src = values.data ? await readWordsFile(path.resolve(values.data)) : builtInWords();
   const dataset = prepareDataset(src, config.model.blockSize);

@@ -1,18 +1,19 @@
 import path from 'node:path';
-import { LabError } from '../../engine/errors.js';
-import { findPreset, PRESETS } from '../../engine/model/presets.js';
+import { PRESETS } from '../../engine/model/presets.js';
 import { executeRun } from '../../engine/run/executeRun.js';
 import { newRunId } from '../../engine/run/runFolder.js';
 import { TrainControl } from '../../engine/train/control.js';
-import { backendOption, helpText, intOption, parseCommandArgs, printJson, requireOption, defineCommand } from '../args.js';
+import { backendOption, helpText, intOption, parseCommandArgs, printJson, defineCommand } from '../args.js';
 import { ProgressReporter } from '../progress.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, resolveConfig } from '../configOptions.js';
 
 const spec = defineCommand({
   name: 'train',
   summary: 'Trains a preset and saves the run (config, metrics, snapshots, checkpoint, TensorFlow.js model) to a folder.',
-  usage: 'train --preset ID [--data FILE] [--steps N] [--seed N] [--backend auto|tensorflow|fused|wasm|cpu] [--out DIR] [--json]',
+  usage: 'train (--preset ID | --config FILE) [--set PATH=VALUE …] [--data FILE] [--steps N] [--seed N] [--backend auto|tensorflow|fused|wasm|cpu] [--out DIR] [--json]',
   help: [
-    '--preset ID         one of: ' + PRESETS.map((p) => p.id).join(', '),
+    '--preset ID         one of: ' + PRESETS.map((p) => p.id).join(', ') + ', or one saved in the app',
+    ...CONFIG_HELP.slice(1),
     '--data FILE         words file, one word per line (default: built-in English first names)',
     '--steps N           SGD steps (default: the preset\'s, 200000)',
     '--seed N            seed for initialisation and minibatches',
@@ -23,7 +24,7 @@ const spec = defineCommand({
     '--json              last line of stdout is one JSON object with the results',
   ],
   options: {
-    preset: { type: 'string' },
+    ...CONFIG_OPTIONS,
     data: { type: 'string' },
     steps: { type: 'string' },
     seed: { type: 'string' },
@@ -38,15 +39,12 @@ const spec = defineCommand({
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(spec, argv);
   if (values.help) return void console.log(helpText(spec));
-  const presetId = requireOption('train', 'preset', values.preset);
-  const preset = findPreset(presetId);
-  if (!preset) throw new LabError('ARGUMENT', `train: unknown preset '${presetId}' (one of ${PRESETS.map((p) => p.id).join(', ')})`);
-  const config = structuredClone(preset.config);
+  const { label, config } = await resolveConfig('train', values);
   config.train.steps = intOption('train', 'steps', values.steps, 1, 100_000_000) ?? config.train.steps;
   config.train.seed = intOption('train', 'seed', values.seed, 0, 2 ** 32 - 1) ?? config.train.seed;
   config.train.inspectEvery = intOption('train', 'inspect-every', values['inspect-every'], 1, 100_000_000) ?? config.train.inspectEvery;
   const backend = backendOption('train', values.backend);
-  const runId = newRunId(preset.id);
+  const runId = newRunId(label);
   const runDir = path.resolve(values.out ?? path.join('runs', runId));
   const reporter = new ProgressReporter();
   const control = new TrainControl();

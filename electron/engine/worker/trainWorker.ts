@@ -18,6 +18,8 @@ function main(): void {
   tf.env().set('PROD', true);
   const port = parentPort<WorkerCommand, WorkerEvent>('trainWorker');
   const control = new TrainControl();
+  // Ctrl+C in a terminal reaches the whole process group (`lab sweep`, `lab serve`): stop cleanly, save the run.
+  process.on('SIGINT', () => control.stop());
   let started = false;
   port.onMessage((command) => {
     switch (command.type) {
