@@ -73,7 +73,7 @@ export interface AppInfo {
 
 /** A user-facing error (as LabError in the engine): show `message` in place; `details.line` when known. */
 export interface ApiErrorInfo {
-  /** LabErrorCode ('DATASET', 'CONFIG', 'RUN', 'MODEL_FILE', 'BACKEND', 'ARGUMENT', 'CANCELLED') or 'INTERNAL'/'INVALID_PAYLOAD'. */
+  /** LabErrorCode ('DATASET', 'CONFIG', 'RUN', 'MODEL_FILE', 'BACKEND', 'ARGUMENT', 'IO', 'CANCELLED') or 'INTERNAL'/'INVALID_PAYLOAD'. */
   code: string;
   message: string;
   details?: { file?: string; line?: number };

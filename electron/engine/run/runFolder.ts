@@ -9,12 +9,13 @@
  *
  * Appended files may end in a torn line after a crash; readers skip it, so what was saved stays readable.
  */
-import { appendFileSync, promises as fs } from 'node:fs';
+import { appendFileSync, promises as fs, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendReport } from '../compute/types.js';
 import type { WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { atomicTestHooks, makeDirs, writeFileAtomic, writeFileExclusive } from '../io/atomic.js';
+import { describeIoError, errnoCode, naming } from '../io/ioError.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import type { DatasetRef } from '../worker/protocol.js';
@@ -51,9 +52,85 @@ export type MetricsLine =
   | ({ kind: 'ratios' } & UpdateRatioChunk)
   | ({ kind: 'eval' } & EvalPoint);
 
+function recordText(record: RunRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   record.updatedAt = new Date().toISOString();
-  await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(record, null, 2) + '\n');
+  await writeFileAtomic(path.join(dir, RUN_FILE), recordText(record));
+}
+
+/**
+ * Records a run's end even on a full disk. The atomic rewrite needs room for a second copy of run.json; when
+ * there is none, the record is rewritten in place — it is a few kilobytes, so it fits in the blocks the file
+ * already holds. (In place is not atomic: a kill during that one small write could tear it. It is only the
+ * fallback for when the atomic write is impossible.)
+ */
+export async function writeFinalRunRecord(dir: string, record: RunRecord): Promise<void> {
+  try {
+    await writeRunRecord(dir, record);
+  } catch (e) {
+    const code = errnoCode(e) ?? (e as { errno?: string }).errno;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+    const file = path.join(dir, RUN_FILE);
+    await naming(file, 'writing', async () => {
+      const handle = await fs.open(file, 'r+');
+      try {
+        const text = Buffer.from(recordText(record));
+        await handle.write(text, 0, text.length, 0);
+        await handle.truncate(text.length);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+}
+
+/**
+ * Refuses a `--out` folder that is not new or empty, before anything is computed: a run never writes into a
+ * folder holding someone's files, and never appends a second run's metrics to another run's.
+ */
+export async function checkNewRunFolder(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch((e: unknown) => {
+    if (errnoCode(e) === 'ENOENT') return null;
+    throw describeIoError(e, dir, 'creating');
+  });
+  if (!stat) return;
+  if (!stat.isDirectory()) throw new LabError('RUN', `${dir} exists and is not a folder; choose a new folder for the run`);
+  const entries = await naming(dir, 'reading', () => fs.readdir(dir));
+  if (entries.includes(RUN_FILE)) {
+    const id = await readRunRecord(dir).then((r) => ` (run ${r.id})`, () => '');
+    throw new LabError('RUN', `${dir} is already a run folder${id}; choose a new folder for this run`);
+  }
+  if (entries.length > 0) {
+    throw new LabError(
+      'RUN',
+      `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); a run is written only into a new or empty folder`,
+    );
+  }
+}
+
+/**
+ * Creates the run folder and its run.json in one exclusive step (the name run.json is taken atomically), so
+ * two runs started on the same folder cannot both write into it. Returns whether this call created the folder
+ * (so a caller that fails right after can remove it again).
+ */
+export async function claimRunFolder(dir: string, record: RunRecord): Promise<{ createdDir: boolean }> {
+  await checkNewRunFolder(dir);
+  const createdDir = !(await fs.stat(dir).then(() => true, () => false));
+  await makeDirs(dir);
+  try {
+    record.updatedAt = new Date().toISOString();
+    if (!(await writeFileExclusive(path.join(dir, RUN_FILE), recordText(record)))) {
+      throw new LabError('RUN', `${dir} is already a run folder (another run claimed it); choose a new folder for this run`);
+    }
+  } catch (e) {
+    if (createdDir) await fs.rmdir(dir).catch(() => {});
+    throw e;
+  }
+  return { createdDir };
 }
 
 export async function readRunRecord(dir: string): Promise<RunRecord> {
@@ -83,12 +160,36 @@ export async function markRunFailed(dir: string, error: { code: string; message:
   await writeRunRecord(dir, record);
 }
 
-/** Appends JSON lines synchronously: a few small writes a second, and the data is on disk before the next step. */
+/**
+ * Appends JSON lines synchronously: a few small writes a second, and the data is on disk before the next step.
+ * A failed append (disk full) is cut back to the last complete line, so the file never ends torn because of
+ * an error (only a kill mid-write can still leave a torn last line, which readers skip).
+ */
 export class JsonLinesAppender {
-  constructor(private readonly file: string) {}
+  private size: number;
+
+  constructor(private readonly file: string) {
+    try {
+      this.size = statSync(file).size;
+    } catch {
+      this.size = 0;
+    }
+  }
 
   append(value: unknown): void {
-    appendFileSync(this.file, JSON.stringify(value) + '\n');
+    const line = JSON.stringify(value) + '\n';
+    try {
+      atomicTestHooks.beforeWrite?.(this.file);
+      appendFileSync(this.file, line);
+      this.size += Buffer.byteLength(line);
+    } catch (e) {
+      try {
+        truncateSync(this.file, this.size);
+      } catch {
+        // The file could not even be truncated; readers still skip a torn last line.
+      }
+      throw describeIoError(e, this.file, 'writing');
+    }
   }
 }
 
