@@ -151,18 +151,26 @@ export async function cleanStaleTemps(dir: string, now = Date.now()): Promise<st
 }
 
 /**
- * The path to read for `target`: itself, or — while a folder swap is between its two renames, or after one
- * was killed there — the previous complete version set aside beside it.
+ * The path to read for `target` (a folder written by writeDirectoryAtomic, or a file inside one): itself, or —
+ * while a swap is between its two renames, or after one was killed there — the same path in the previous
+ * complete folder set aside beside it.
  */
 export async function resolveSwapped(target: string): Promise<string> {
   const resolved = path.resolve(target);
   if (await exists(resolved)) return resolved;
-  const dir = path.dirname(resolved);
-  const prefix = `.${path.basename(resolved)}.old-`;
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const aside = names.filter((n) => n.startsWith(prefix) && TEMP_NAME.test(n));
-  if (aside.length === 0) return resolved;
-  const stats = await Promise.all(aside.map(async (n) => ({ n, t: (await fs.lstat(path.join(dir, n)).catch(() => null))?.mtimeMs ?? -1 })));
+  for (const [folder, rest] of [[resolved, ''], [path.dirname(resolved), path.basename(resolved)]]) {
+    const aside = await newestAside(folder);
+    if (aside && (await exists(path.join(aside, rest)))) return path.join(aside, rest);
+  }
+  return resolved;
+}
+
+async function newestAside(folder: string): Promise<string | null> {
+  const dir = path.dirname(folder);
+  const prefix = `.${path.basename(folder)}.old-`;
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && TEMP_NAME.test(n));
+  if (names.length === 0) return null;
+  const stats = await Promise.all(names.map(async (n) => ({ n, t: (await fs.lstat(path.join(dir, n)).catch(() => null))?.mtimeMs ?? -1 })));
   stats.sort((a, b) => b.t - a.t);
   return path.join(dir, stats[0].n);
 }

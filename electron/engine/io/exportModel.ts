@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { ModelState } from '../model/params.js';
-import { writeDirectoryAtomic, type DirectoryWriter } from './atomic.js';
+import { resolveSwapped, writeDirectoryAtomic, type DirectoryWriter } from './atomic.js';
 import { hasBatchNorm, makeLabMeta, type LabModelMeta } from './labMeta.js';
 import { importLayersModel, LAB_SIDECAR_FILE, LAYERS_MODEL_FILE, LAYERS_WEIGHTS_FILE, loadLayersModelFromDir, writeLayersModel } from './layers.js';
 import { renderModelCard, type CardInfo, type ExportFormat, type ExportVerification, type FormatVerification } from './modelCard.js';
@@ -224,7 +224,8 @@ function imported(result: { state: ModelState; meta: LabModelMeta }, format: Exp
  * model), a `.safetensors` or `.onnx` file, or a Layers `model.json` (with `lab-model.json` beside it).
  */
 export async function importModel(p: string): Promise<ImportedModel> {
-  const target = path.resolve(p);
+  // An export being replaced right now is read from its previous version (see writeDirectoryAtomic).
+  const target = await resolveSwapped(p);
   const stat = await statOrNull(target);
   if (!stat) throw new LabError('MODEL_FILE', `${p}: no such file or folder`, { file: p });
   if (stat.isDirectory()) {

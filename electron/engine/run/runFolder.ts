@@ -20,6 +20,8 @@ import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import type { DatasetRef } from '../worker/protocol.js';
 import { LabError } from '../errors.js';
+import { forEachJsonLine } from './jsonLines.js';
+import { StepSeries, ThinnedList, type BucketedValues } from './stepSeries.js';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -193,56 +195,68 @@ export class JsonLinesAppender {
   }
 }
 
-/** Reads a JSON-lines file, skipping a torn last line left by a crash. Missing file → empty list. */
-export async function readJsonLines<T>(file: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: T[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // A line cut short by a crash mid-append: everything before it is intact.
-    }
-  }
-  return out;
-}
+/** Points kept per series when reading a run back; longer runs are averaged in buckets (stepSeries.ts). */
+export const STORED_LOSS_POINTS = 1 << 18; // every step of a 262,144-step run
+export const STORED_RATIO_POINTS = 1 << 16; // per parameter
+export const STORED_SNAPSHOTS = 1000;
 
-/** The whole stored history of a run, assembled once (for reopening a saved run). */
+/** The stored history of a run, read back in bounded memory however long the run (for reopening it). */
 export interface StoredRun {
   dir: string;
   record: RunRecord;
-  /** losses[s] = minibatch loss of step s. */
-  losses: number[];
+  /** Minibatch loss per step (every = 1), or per bucket of `every` steps for a long run. */
+  losses: BucketedValues;
   evals: EvalPoint[];
-  ratios: { params: string[]; values: (number | null)[][] } | null;
+  /** rows[k][p] = update:data ratio of params[p], averaged over steps k·every … (k+1)·every − 1. */
+  ratios: { params: string[]; every: number; rows: (number | null)[][] } | null;
+  /** At most STORED_SNAPSHOTS, evenly thinned, always including the latest. */
   snapshots: InspectionSnapshot[];
+  /** Lines of metrics.jsonl / snapshots.jsonl that could not be read (a torn last line after a crash, …). */
+  skippedLines: number;
+  /** Size of metrics.jsonl in bytes. */
+  metricsBytes: number;
 }
 
 export async function readStoredRun(dir: string): Promise<StoredRun> {
   const record = await readRunRecord(dir);
-  const lines = await readJsonLines<MetricsLine>(path.join(dir, METRICS_FILE));
-  const losses: number[] = [];
+  const losses = new StepSeries(STORED_LOSS_POINTS);
   const evals: EvalPoint[] = [];
-  let ratios: StoredRun['ratios'] = null;
-  for (const line of lines) {
-    if (line.kind === 'loss') {
-      // Chunks are contiguous; place by step so a duplicated or missing chunk cannot shift the curve.
-      line.losses.forEach((l, k) => (losses[line.fromStep + k] = l));
-    } else if (line.kind === 'ratios') {
-      ratios ??= { params: line.params, values: [] };
-      line.ratios.forEach((r, k) => (ratios!.values[line.fromStep + k] = r));
-    } else if (line.kind === 'eval') {
+  let ratioParams: string[] | null = null;
+  let ratioSeries: StepSeries[] = [];
+  const metrics = await forEachJsonLine(path.join(dir, METRICS_FILE), (value) => {
+    const line = value as MetricsLine;
+    if (line?.kind === 'loss' && Array.isArray(line.losses)) {
+      // Placed by step: a duplicated chunk cannot count twice, a missing one leaves a hole.
+      line.losses.forEach((l, k) => losses.add(line.fromStep + k, l));
+    } else if (line?.kind === 'ratios' && Array.isArray(line.ratios)) {
+      if (!ratioParams) {
+        ratioParams = line.params;
+        ratioSeries = line.params.map(() => new StepSeries(STORED_RATIO_POINTS));
+      }
+      line.ratios.forEach((row, k) => ratioSeries.forEach((series, p) => series.add(line.fromStep + k, row?.[p] ?? null)));
+    } else if (line?.kind === 'eval') {
       evals.push({ step: line.step, train: line.train, val: line.val });
     }
+  });
+  const snapshots = new ThinnedList<InspectionSnapshot>(STORED_SNAPSHOTS);
+  const snapshotStats = await forEachJsonLine(path.join(dir, SNAPSHOTS_FILE), (v) => snapshots.push(v as InspectionSnapshot));
+  let ratios: StoredRun['ratios'] = null;
+  if (ratioParams) {
+    const columns = ratioSeries.map((series) => series.values());
+    const n = Math.max(0, ...columns.map((c) => c.values.length));
+    const rows = Array.from({ length: n }, (_, k) => columns.map((c) => c.values[k] ?? null));
+    ratios = { params: ratioParams, every: columns[0]?.every ?? 1, rows };
   }
-  const snapshots = await readJsonLines<InspectionSnapshot>(path.join(dir, SNAPSHOTS_FILE));
-  return { dir, record, losses, evals, ratios, snapshots };
+  return {
+    dir,
+    record,
+    losses: losses.values(),
+    evals,
+    ratios,
+    snapshots: snapshots.items(),
+    skippedLines: metrics.skipped + snapshotStats.skipped,
+    metricsBytes: metrics.bytes,
+  };
 }
 
 /** Runs under a root folder (one sub-folder each), newest first; folders that are not runs are ignored. */
