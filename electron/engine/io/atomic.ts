@@ -70,7 +70,8 @@ export async function makeDirs(dir: string): Promise<void> {
   let p = target;
   for (;;) {
     const stat = await fs.stat(p).catch((e: unknown) => {
-      if (errnoCode(e) === 'ENOENT') return null;
+      // ENOTDIR: a file further up; keep walking up to name it.
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null;
       throw describeIoError(e, p, 'creating');
     });
     if (stat) {
