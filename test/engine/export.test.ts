@@ -158,6 +158,14 @@ describe('exportModel', () => {
     expect((e1 as LabError).code).toBe('ARGUMENT');
     expect((e1 as LabError).message).toMatch(/holds files that are not part of a model export \(thesis\.tex\)/);
     expect(readFileSync(path.join(foreign, 'thesis.tex'), 'utf8')).toBe('precious');
+    // Names an export uses are not enough: without the lab's lab-model.json the folder is the user's.
+    const project = path.join(root, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'README.md'), 'my project');
+    const e5 = await rejection(exportModel(state, { formats: ['onnx'], outDir: project, vocab: VOCAB, card }));
+    expect((e5 as LabError).message).toMatch(/holds files that are not part of a model export \(README\.md\)/);
+    expect(readdirSync(project)).toEqual(['README.md']);
+    expect(readFileSync(path.join(project, 'README.md'), 'utf8')).toBe('my project');
     const e2 = await rejection(exportModel(state, { formats: ['onnx'], outDir: path.join(root, 'x'), vocab: VOCAB.slice(1), card }));
     expect((e2 as LabError).message).toMatch(/vocabulary has 26 tokens but the model has 27/);
     const e3 = await rejection(exportModel(state, { formats: ['onnx'], outDir: path.join(root, 'y'), vocab: VOCAB, card, folded: true }));
