@@ -3,7 +3,7 @@
  * every folder is complete, absent, or (a run) readable with at most a torn last metrics line — and that the
  * next write into the same folder removes the leftovers and restores a stranded previous export.
  *
- *   node --import tsx scripts/crash-inject.ts [kills per command, default 10] [words file]
+ *   [CRASH_ONLY=train|export|fold] node --import tsx scripts/crash-inject.ts [kills per command, default 10] [words file]
  *
  * Prints one JSON summary line at the end (the figures docs/reliability.md reports).
  */
@@ -20,7 +20,9 @@ import { readRunRecord, writeRunRecord } from '../electron/engine/run/runFolder.
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const kills = Number(process.argv[2] ?? 10);
 const root = mkdtempSync(path.join(os.tmpdir(), 'crash-inject-'));
-const words = process.argv[3] ?? makeWords();
+const words = process.argv[3] || makeWords();
+/** CRASH_ONLY=train|export|fold runs one part. */
+const only = process.env.CRASH_ONLY;
 
 function makeWords(): string {
   const syl = ['an', 'na', 'el', 'li', 'ra', 'mo', 'ja', 'son', 'ka', 'ri', 'ta', 'de', 'vi', 'lo', 'em', 'ma'];
@@ -45,6 +47,26 @@ function labKilledAfter(args: string[], ms: number): Promise<{ killed: boolean; 
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
       resolve({ killed: signal === 'SIGKILL', ms: Date.now() - t0 });
+    });
+  });
+}
+
+/** Starts `lab …`; once `ready()` holds (polled), kills it with SIGKILL after a further `ms`. */
+function labKilledAfterReady(args: string[], ready: () => boolean, ms: number, giveUpMs = 300_000): Promise<{ killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', ...args], { cwd: REPO, stdio: 'ignore' });
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const poll = setInterval(() => {
+      if (ready() || Date.now() - t0 > giveUpMs) {
+        clearInterval(poll);
+        timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      }
+    }, 20);
+    child.on('exit', (_code, signal) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL' });
     });
   });
 }
@@ -77,6 +99,12 @@ async function main() {
   const base = path.join(root, 'base');
   const trainArgs = (out: string, steps: number) => ['train', '--preset', 'bn3-fold', '--data', words, '--steps', String(steps), '--inspect-every', '50', '--out', out];
   const tTrain = await timeOf(trainArgs(base, 2000));
+  // How long training takes once the run folder exists (start-up is most of a CLI call on a busy machine).
+  const probe = path.join(root, 'probe');
+  let tFolder = 0;
+  const t0 = Date.now();
+  await labKilledAfterReady(trainArgs(probe, 2000), () => existsSync(path.join(probe, 'run.json')) && (tFolder = tFolder || Date.now() - t0) > 0, 1e9);
+  const tTraining = Date.now() - t0 - tFolder;
   const exportsDir = path.join(root, 'exports');
   const exportArgs = ['export', '--run', base, '--fold', '--format', 'all', '--out', path.join(exportsDir, 'E')];
   const tExport = await timeOf(exportArgs);
@@ -85,10 +113,11 @@ async function main() {
 
   // train: kill anywhere from start-up to the final save
   const train = tally();
-  for (let i = 0; i < kills; i++) {
+  for (let i = 0; i < (only && only !== 'train' ? 0 : kills); i++) {
     const runDir = path.join(root, 'runs', `r${i}`);
     train.tries++;
-    const k = await labKilledAfter(trainArgs(runDir, 2000), rand(0.3, 1.0) * tTrain);
+    // Killed while it trains, checkpoints and saves: from when run.json appears to the end.
+    const k = await labKilledAfterReady(trainArgs(runDir, 2000), () => existsSync(path.join(runDir, 'run.json')), rand(0, 1.05) * tTraining);
     if (k.killed) train.killed++;
     if (!existsSync(runDir)) {
       train.absent++;
@@ -118,7 +147,7 @@ async function main() {
 
   // export / fold: replacing a previous complete folder; kill anywhere from start-up to the end
   const replace = async (t: Tally, target: string, args: string[], duration: number, check: (p: string) => Promise<unknown>) => {
-    for (let i = 0; i < kills; i++) {
+    for (let i = 0; i < (only && only !== (t === exp ? 'export' : 'fold') ? 0 : kills); i++) {
       t.tries++;
       const k = await labKilledAfter(args, rand(0.3, 1.0) * duration);
       if (k.killed) t.killed++;
@@ -158,7 +187,7 @@ async function main() {
     if (names !== 'checkpoint.safetensors,fold-report.json,model') throw new Error(`fold folder holds ${names}`);
     await loadRunModel(p);
   });
-  console.log(JSON.stringify({ killsPerCommand: kills, durationsMs: { train: tTrain, export: tExport, fold: tFold }, train, export: exp, fold }));
+  console.log(JSON.stringify({ killsPerCommand: kills, durationsMs: { train: tTrain, trainAfterFolder: tTraining, export: tExport, fold: tFold }, train, export: exp, fold }));
 }
 
 main().catch((e) => {
