@@ -112,8 +112,8 @@ function isAlive(pid: number): boolean {
  *
  * Stale: the writing process (the pid in the name) no longer exists, or the temporary is older than
  * STALE_TEMP_AGE_MS. A younger temporary of a live writer (this process included) may be in use right now and
- * is left alone. Across machines sharing a folder the pid says nothing, so only the age rule applies there in
- * effect; a writer whose temporary was removed anyway fails its rename cleanly, it never corrupts the target.
+ * is left alone. (Pids are this machine's: a writer on another machine sharing the folder may look dead and lose
+ * its temporary early; its rename then fails cleanly, it never corrupts the target.)
  * Best effort: a temporary that cannot be removed is left for the next time.
  */
 export async function cleanStaleTemps(dir: string, now = Date.now()): Promise<string[]> {
