@@ -105,8 +105,8 @@ export async function checkFoldTarget(out: string): Promise<void> {
 
 export async function foldRun(runDir: string, options: { out?: string; backend?: BackendChoice } = {}): Promise<FoldRunResult> {
   const out = path.resolve(options.out ?? path.join(runDir, 'folded'));
-  await checkFoldTarget(out);
   const run = await openFoldableRun(runDir);
+  await checkFoldTarget(out);
   const dataset = await loadRunDataset(run.record);
   const { folded, ...check } = await checkFold(run.state, dataset, options.backend);
   const result: FoldRunResult = { run: runDir, out, ...check };
