@@ -148,8 +148,8 @@ export class RunManager {
     const { record } = stored;
     const live = this.live.get(runId);
     const summary = live ? this.liveSummary(runId, live, record) : storedSummary(record, false);
-    summary.steps = Math.max(summary.steps, stored.losses.length);
-    summary.lastLoss = stored.losses.length > 0 ? stored.losses[stored.losses.length - 1] : summary.lastLoss;
+    summary.steps = Math.max(summary.steps, stored.losses.steps);
+    summary.lastLoss = stored.losses.last ?? summary.lastLoss;
     const params = stored.ratios?.params ?? stored.snapshots[0]?.params.map((p) => p.name) ?? [];
     return {
       summary,
@@ -158,9 +158,9 @@ export class RunManager {
       vocab: record.vocab,
       params,
       examples: record.result?.examples ?? null,
-      // Holes (a chunk lost in a crash) become null in JSON; the chart skips them.
-      losses: { fromStep: 0, losses: Array.from(stored.losses) },
-      ratios: stored.ratios ? { fromStep: 0, params: stored.ratios.params, ratios: Array.from(stored.ratios.values, (r) => r ?? []) } : null,
+      // Bounded however long the run (streamed and bucketed by readStoredRun); holes are null, the chart skips them.
+      losses: { fromStep: 0, every: stored.losses.every, losses: stored.losses.values as number[] },
+      ratios: stored.ratios ? { fromStep: 0, every: stored.ratios.every, params: stored.ratios.params, ratios: stored.ratios.rows } : null,
       evals: stored.evals,
       snapshots: stored.snapshots,
       result: record.result,

@@ -1,11 +1,12 @@
 /**
  * `lab` — the command line of Makemore Lab: `npm run -s lab -- <command> [options]`.
- * User errors (bad arguments, bad files) print one line on stderr and exit 2; anything else is a bug and
- * prints its stack (exit 1).
+ * User errors (bad arguments, bad files) and ordinary I/O errors (disk full, permission denied, a file where a
+ * folder should be) print one line on stderr and exit 2; anything else is a bug and prints its stack (exit 1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { isLabError } from '../engine/errors.js';
+import { describeIoError, isOrdinaryIoError } from '../engine/io/ioError.js';
 import { presetsCommand } from './commands/presets.js';
 import { benchCommand } from './commands/bench.js';
 import { backpropCommand } from './commands/backprop.js';
@@ -71,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (isLabError(e)) {
       process.stderr.write(`lab ${name}: ${e.message}\n`);
+      return 2;
+    }
+    // An OS error that escaped the layers that name their path (they convert it themselves) still names one.
+    if (isOrdinaryIoError(e)) {
+      const where = e.path ?? (e as { dest?: string }).dest ?? e.syscall ?? 'a file';
+      process.stderr.write(`lab ${name}: ${(describeIoError(e, where) as Error).message}\n`);
       return 2;
     }
     throw e;

@@ -15,6 +15,8 @@ export type LabErrorCode =
   | 'RUN'
   | 'MODEL_FILE'
   | 'BACKEND'
+  /** An ordinary operating-system error on a named path: disk full, permission denied, a file in the way. */
+  | 'IO'
   | 'CANCELLED';
 
 export class LabError extends Error {

@@ -73,7 +73,7 @@ export interface AppInfo {
 
 /** A user-facing error (as LabError in the engine): show `message` in place; `details.line` when known. */
 export interface ApiErrorInfo {
-  /** LabErrorCode ('DATASET', 'CONFIG', 'RUN', 'MODEL_FILE', 'BACKEND', 'ARGUMENT', 'CANCELLED') or 'INTERNAL'/'INVALID_PAYLOAD'. */
+  /** LabErrorCode ('DATASET', 'CONFIG', 'RUN', 'MODEL_FILE', 'BACKEND', 'ARGUMENT', 'IO', 'CANCELLED') or 'INTERNAL'/'INVALID_PAYLOAD'. */
   code: string;
   message: string;
   details?: { file?: string; line?: number };
@@ -168,10 +168,14 @@ export interface RunDetail {
   /** Trainable parameter names in canonical order (columns of ratio chunks). */
   params: string[];
   examples: Record<SplitName, number> | null;
-  /** Per-step minibatch losses from step `losses.fromStep` (normally 0). */
-  losses: LossChunk;
-  /** Per-step update:data ratios (log10), null if none were recorded. */
-  ratios: UpdateRatioChunk | null;
+  /**
+   * Minibatch losses from step `losses.fromStep` (normally 0): one per step, or — for a run longer than the
+   * server keeps per step (262,144 steps) — the mean of each bucket of `every` steps, so a run of any length
+   * arrives in bounded size. Holes (a chunk lost in a crash) are null.
+   */
+  losses: LossChunk & { every: number };
+  /** Update:data ratios (log10), per step or per bucket of `every` steps as for losses; null if none were recorded. */
+  ratios: (UpdateRatioChunk & { every: number }) | null;
   evals: EvalPoint[];
   /** Captured every `inspectEvery` steps, in step order. */
   snapshots: InspectionSnapshot[];

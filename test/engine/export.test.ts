@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LabError } from '../../electron/engine/errors.js';
+import { atomicTestHooks } from '../../electron/engine/io/atomic.js';
 import { exportModel, importModel, type CardInfo } from '../../electron/engine/io/exportModel.js';
 import { inferLogitsTf, randomContexts } from '../../electron/engine/io/verify.js';
 import { modelCases, randomState, sameFloats, tinyConfig, useCpuBackend, VOCAB } from './io-fixtures.js';
@@ -112,6 +113,32 @@ describe('exportModel', () => {
     expect(sameFloats((await importModel(outDir)).state.tensors.W1, v1.tensors.W1)).toBe(true);
   });
 
+  it('while an export replaces another (second rename delayed), importModel reads the complete previous one', async () => {
+    const outDir = path.join(root, 'swapping');
+    const v1 = randomState(tinyConfig(true), 31);
+    const v2 = randomState(tinyConfig(true), 32);
+    await exportModel(v1, { formats: ['onnx', 'safetensors'], outDir, vocab: VOCAB, card });
+    const during: { targetExists: boolean; folderW1: Float32Array; fileW1: Float32Array }[] = [];
+    atomicTestHooks.betweenSwapRenames = async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      during.push({
+        targetExists: existsSync(outDir),
+        folderW1: (await importModel(outDir)).state.tensors.W1,
+        fileW1: (await importModel(path.join(outDir, 'model.onnx'))).state.tensors.W1,
+      });
+    };
+    try {
+      await exportModel(v2, { formats: ['onnx', 'safetensors'], outDir, vocab: VOCAB, card });
+    } finally {
+      delete atomicTestHooks.betweenSwapRenames;
+    }
+    expect(during).toHaveLength(1);
+    expect(during[0].targetExists).toBe(false); // the name is missing for that moment…
+    expect(sameFloats(during[0].folderW1, v1.tensors.W1)).toBe(true); // …and readers get the previous export whole
+    expect(sameFloats(during[0].fileW1, v1.tensors.W1)).toBe(true);
+    expect(sameFloats((await importModel(outDir)).state.tensors.W1, v2.tensors.W1)).toBe(true);
+    expect(readdirSync(root).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
   it('aborts (leaving the target alone) when a re-loaded file disagrees with the reference logits', async () => {
     const state = randomState(tinyConfig(false), 31);
     const outDir = path.join(root, 'disagree');
@@ -131,6 +158,14 @@ describe('exportModel', () => {
     expect((e1 as LabError).code).toBe('ARGUMENT');
     expect((e1 as LabError).message).toMatch(/holds files that are not part of a model export \(thesis\.tex\)/);
     expect(readFileSync(path.join(foreign, 'thesis.tex'), 'utf8')).toBe('precious');
+    // Names an export uses are not enough: without the lab's lab-model.json the folder is the user's.
+    const project = path.join(root, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'README.md'), 'my project');
+    const e5 = await rejection(exportModel(state, { formats: ['onnx'], outDir: project, vocab: VOCAB, card }));
+    expect((e5 as LabError).message).toMatch(/holds files that are not part of a model export \(README\.md\)/);
+    expect(readdirSync(project)).toEqual(['README.md']);
+    expect(readFileSync(path.join(project, 'README.md'), 'utf8')).toBe('my project');
     const e2 = await rejection(exportModel(state, { formats: ['onnx'], outDir: path.join(root, 'x'), vocab: VOCAB.slice(1), card }));
     expect((e2 as LabError).message).toMatch(/vocabulary has 26 tokens but the model has 27/);
     const e3 = await rejection(exportModel(state, { formats: ['onnx'], outDir: path.join(root, 'y'), vocab: VOCAB, card, folded: true }));

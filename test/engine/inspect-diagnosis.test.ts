@@ -76,7 +76,7 @@ function train(config: ModelConfig, steps: number, lr: number): { snapshot: Insp
       snapshot = buildSnapshot({ step, lr, config, vocabSize: V, traces, gradients: grads, tensors: state.tensors, initial });
     }
   }
-  return { snapshot: snapshot!, history: ratioHistory({ params: names, values: rows }) };
+  return { snapshot: snapshot!, history: ratioHistory({ params: names, every: 1, rows }) };
 }
 
 beforeAll(async () => {

@@ -59,7 +59,7 @@ describe('update:data history: from a real run to the diagnosis', () => {
     // A chunk lost in a crash leaves a hole in the stored rows (readStoredRun places rows by step): those steps
     // are missing from the history and the window is the last 100 rows present.
     const holedRows = (await readStoredRun(runDir)).ratios!;
-    for (let s = 150; s < 180; s++) delete holedRows.values[s];
+    for (let s = 150; s < 180; s++) holedRows.rows[s] = holedRows.rows[s].map(() => null);
     const holed = ratioHistory(holedRows);
     const kept = rows.map((r, s) => ({ r, s })).filter(({ s }) => s < 150 || s >= 180);
     expect(holed.steps).toEqual(kept.map((k) => k.s));
@@ -68,14 +68,12 @@ describe('update:data history: from a real run to the diagnosis', () => {
     holed.names.forEach((name, j) => expect(avgHoled.get(name), name).toBeCloseTo(handAverage(upTo, upTo.length - UPDATE_RATIO_WINDOW, upTo.length, j)!, 12));
   });
 
-  it('ratioHistory keeps nulls, skips holes and null rows, and is JSON-safe', () => {
-    const values: ((number | null)[] | null)[] = [];
-    values[0] = [-3, null];
-    values[2] = [-2.5, -4];
-    values[3] = null;
-    values[5] = [null, -1];
-    const h = ratioHistory({ params: ['W1', 'b1'], values });
+  it('ratioHistory keeps nulls, skips holes and null rows, places bucketed rows at their first step, and is JSON-safe', () => {
+    const rows: (number | null)[][] = [[-3, null], [null, null], [-2.5, -4], [null, null], [null, null], [null, -1]];
+    const h = ratioHistory({ params: ['W1', 'b1'], every: 1, rows });
     expect(h).toEqual({ names: ['W1', 'b1'], steps: [0, 2, 5], values: [[-3, -2.5, null], [null, -4, -1]] });
+    // A long run's rows are averages over buckets of `every` steps.
+    expect(ratioHistory({ params: ['W1', 'b1'], every: 4, rows }).steps).toEqual([0, 8, 20]);
     expect(JSON.parse(JSON.stringify(h))).toEqual(h);
     // the window ends at the step asked for; a parameter with no defined ratio has no average
     expect(recentUpdateRatios(h, 2)).toEqual(new Map([['W1', -2.75], ['b1', -4]]));

@@ -39,9 +39,10 @@ describe('training process', () => {
     expect(events.filter((e) => e.type === 'eval').map((e) => (e as any).point.step)).toEqual([100, 200, 300, 400]);
     const stored = await readStoredRun(runDir);
     expect(stored.record.status).toBe('completed');
-    expect(stored.losses).toHaveLength(400);
+    expect(stored.losses.values).toHaveLength(400);
+    expect(stored.losses.every).toBe(1);
     expect(stored.snapshots).toHaveLength(9); // every 50 steps and the last (399)
-    expect(stored.ratios?.values).toHaveLength(400);
+    expect(stored.ratios?.rows).toHaveLength(400);
   });
 
   it('a killed training process leaves the run marked failed with its metrics readable', async () => {
@@ -55,8 +56,8 @@ describe('training process', () => {
     expect(record.status).toBe('failed');
     expect(record.error.code).toBe('CRASHED');
     const stored = await readStoredRun(runDir);
-    expect(stored.losses.length).toBeGreaterThan(0);
-    expect(stored.losses.every((l) => Number.isFinite(l))).toBe(true);
+    expect(stored.losses.values.length).toBeGreaterThan(0);
+    expect(stored.losses.values.every((l) => Number.isFinite(l))).toBe(true);
   });
 
   it('reports a bad dataset as a failed run, not a crash', async () => {

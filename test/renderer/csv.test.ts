@@ -26,4 +26,8 @@ describe('metricsCsv', () => {
     const csv = metricsCsv([Number.NaN], { initial: 1, decays: [] }, []);
     expect(csv).toBe(`${METRICS_CSV_HEADER}\n0,,1,,\n`);
   });
+  it('lists a bucketed history (every = 4) at each bucket\'s first step, with the evaluations between', () => {
+    const csv = metricsCsv([3, 2.5], { initial: 0.1, decays: [] }, [{ step: 6, train: 2.4, val: 2.6 }], 4);
+    expect(csv.trim().split('\n')).toEqual([METRICS_CSV_HEADER, '0,3,0.1,,', '4,2.5,0.1,,', '6,,0.1,2.4,2.6']);
+  });
 });

@@ -13,6 +13,19 @@ describe('RunSeries', () => {
     expect(r.loss.meanPoint(0).y).toBeCloseTo(Math.log10(3.3), 12);
   });
 
+  it("places a long run's bucketed history (every = 4) at each bucket's first step; live chunks then go to the chart", () => {
+    const r = new RunSeries();
+    r.applyLoss({ fromStep: 0, every: 4, losses: [3, 2.5, null as unknown as number, 2] }); // bucket 2: a hole
+    expect(r.lossEvery).toBe(4);
+    expect(r.losses).toEqual([3, 2.5, Number.NaN, 2]);
+    expect(r.loss.means().map((p) => p.x)).toEqual([0, 4, 12]);
+    r.applyLoss({ fromStep: 16, losses: [1.9, 1.8] });
+    expect(r.loss.nextStep).toBe(18);
+    expect(r.losses).toHaveLength(4);
+    r.applyRatios({ fromStep: 0, every: 4, params: ['C'], ratios: [[-3], [-3.5]] });
+    expect(r.ratios.get('C')!.means().map((p) => p.x)).toEqual([0, 4]);
+  });
+
   it('splits row-major update:data chunks into one series per parameter', () => {
     const r = new RunSeries();
     r.applyRatios({ fromStep: 10, params: ['C', 'W1', 'b2'], ratios: [[-3, null, -2.5], [-3.2, -4, -2.6]] });

@@ -82,16 +82,17 @@ export interface UpdateRatioBatch {
 }
 
 /**
- * The history as a run folder stores it — one row of ratios per step, indexed by step, with holes where a
- * chunk was lost in a crash — turned into columns over the steps that have a row.
+ * The history as a run folder gives it back (readStoredRun): row k holds each parameter's ratio for steps
+ * k·every … (k+1)·every − 1 (averaged when a long run is bucketed, every > 1), and a row of nulls where a chunk
+ * was lost in a crash — turned into columns over the rows that hold a value, each at its first step.
  */
-export function ratioHistory(stored: { params: string[]; values: readonly ((number | null)[] | null | undefined)[] }): UpdateRatioBatch {
+export function ratioHistory(stored: { params: string[]; every: number; rows: readonly (readonly (number | null)[])[] }): UpdateRatioBatch {
   const steps: number[] = [];
   const values: (number | null)[][] = stored.params.map(() => []);
-  stored.values.forEach((row, s) => {
-    if (!row) return;
-    steps.push(s);
-    row.forEach((v, j) => values[j].push(v));
+  stored.rows.forEach((row, k) => {
+    if (row.every((v) => v === null)) return; // a hole (lost chunk), or no parameter with a defined ratio
+    steps.push(k * stored.every);
+    stored.params.forEach((_, j) => values[j].push(row[j] ?? null));
   });
   return { names: stored.params, steps, values };
 }

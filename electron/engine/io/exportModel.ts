@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { ModelState } from '../model/params.js';
-import { writeDirectoryAtomic, type DirectoryWriter } from './atomic.js';
+import { resolveSwapped, writeDirectoryAtomic, type DirectoryWriter } from './atomic.js';
 import { hasBatchNorm, makeLabMeta, type LabModelMeta } from './labMeta.js';
 import { importLayersModel, LAB_SIDECAR_FILE, LAYERS_MODEL_FILE, LAYERS_WEIGHTS_FILE, loadLayersModelFromDir, writeLayersModel } from './layers.js';
 import { renderModelCard, type CardInfo, type ExportFormat, type ExportVerification, type FormatVerification } from './modelCard.js';
@@ -26,7 +26,7 @@ export type { CardInfo, ExportFormat, ExportVerification, FormatVerification } f
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const MODEL_CARD_FILE = 'README.md';
 export const ALL_FORMATS: readonly ExportFormat[] = ['tfjs', 'onnx', 'safetensors'];
-/** Every file an export may write; a target folder holding anything else is not ours to replace. */
+/** Every file an export may write; a target folder holding anything else (or no lab-model.json) is not ours to replace. */
 const EXPORT_FILES = new Set([LAYERS_MODEL_FILE, LAYERS_WEIGHTS_FILE, LAB_SIDECAR_FILE, ONNX_FILE, SAFETENSORS_FILE, MODEL_CARD_FILE]);
 
 /** Reference logits [n, vocab] (row-major) for int token contexts x [n, blockSize] — the engine's inference. */
@@ -73,7 +73,9 @@ async function checkTarget(outDir: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const foreign = entries.filter((name) => !EXPORT_FILES.has(name));
+  // Every export writes lab-model.json: without it the folder is not the lab's, even if its names match
+  // (a user's folder holding just a README.md must not be replaced).
+  const foreign = entries.length > 0 && !entries.includes(LAB_SIDECAR_FILE) ? entries : entries.filter((name) => !EXPORT_FILES.has(name));
   if (foreign.length) {
     throw new LabError(
       'ARGUMENT',
@@ -224,7 +226,8 @@ function imported(result: { state: ModelState; meta: LabModelMeta }, format: Exp
  * model), a `.safetensors` or `.onnx` file, or a Layers `model.json` (with `lab-model.json` beside it).
  */
 export async function importModel(p: string): Promise<ImportedModel> {
-  const target = path.resolve(p);
+  // An export being replaced right now is read from its previous version (see writeDirectoryAtomic).
+  const target = await resolveSwapped(p);
   const stat = await statOrNull(target);
   if (!stat) throw new LabError('MODEL_FILE', `${p}: no such file or folder`, { file: p });
   if (stat.isDirectory()) {

@@ -5,7 +5,6 @@
  * The CLI calls this in-process; the app and `serve` call it inside a separate training process
  * (worker/trainWorker.ts). Events are the same in both cases.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createBackend } from '../compute/select.js';
 import type { BackendChoice } from '../compute/types.js';
@@ -19,10 +18,14 @@ import { train } from '../train/trainer.js';
 import type { EvalPoint, LossChunk, SplitName, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { deriveSeed } from '../util/rng.js';
 import type { DatasetRef, WorkerEvent } from '../worker/protocol.js';
+import { describeIoError } from '../io/ioError.js';
 import {
+  checkNewRunFolder,
+  claimRunFolder,
   JsonLinesAppender,
   METRICS_FILE,
   SNAPSHOTS_FILE,
+  writeFinalRunRecord,
   writeRunRecord,
   type MetricsLine,
   type RunRecord,
@@ -56,13 +59,13 @@ export interface ExecuteRunOptions {
 export async function executeRun(options: ExecuteRunOptions): Promise<{ result: TrainResult; record: RunRecord }> {
   const { runDir, config } = options;
   const emit = options.onEvent ?? (() => {});
-  // Everything that can be the user's mistake (the dataset, the backend) is checked before the run folder
-  // exists, so a bad request leaves nothing half-written behind.
+  // Everything that can be the user's mistake (the folder, the dataset, the backend) is checked before the run
+  // folder exists, so a bad request leaves nothing half-written behind.
+  await checkNewRunFolder(runDir);
   const prepared = options.prepared ?? prepareDataset(await loadDatasetRef(options.dataset), config.model.blockSize);
   const vocabSize = prepared.vocab.length;
   const initial = initModel(config.model, vocabSize, deriveSeed(config.train.seed, INIT_STREAM));
   const backend = await createBackend(initial, options.backend);
-  await fs.mkdir(runDir, { recursive: true });
   const now = new Date().toISOString();
   const record: RunRecord = {
     format: 'makemore-lab-run',
@@ -81,7 +84,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
     error: null,
   };
   try {
-    await writeRunRecord(runDir, record);
+    await claimRunFolder(runDir, record);
+  } catch (e) {
+    backend.dispose();
+    throw e;
+  }
+  try {
     const examples: Record<SplitName, number> = { train: prepared.train.n, val: prepared.val.n, test: prepared.test.n };
     emit({
       type: 'started',
@@ -97,6 +105,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
     const checkpointMs = (options.checkpointSeconds ?? 60) * 1000;
     let lastCheckpoint = performance.now();
     let checkpointing: Promise<void> | null = null;
+    // A checkpoint saved in the background that failed (e.g. disk full) ends the run at the next step.
+    let checkpointError: unknown = null;
 
     const result = await train({
       config,
@@ -107,6 +117,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
       control: options.control,
       hooks: {
         onProgress(progress: TrainProgress, loss: LossChunk, ratios: UpdateRatioChunk | null) {
+          if (checkpointError) throw checkpointError;
           if (loss.losses.length > 0) metrics.append({ kind: 'loss', ...loss } satisfies MetricsLine);
           if (ratios && ratios.ratios.length > 0) metrics.append({ kind: 'ratios', ...ratios } satisfies MetricsLine);
           emit({ type: 'progress', progress, loss, ratios });
@@ -118,6 +129,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
                 record.checkpointStep = progress.step;
                 return writeRunRecord(runDir, record);
               })
+              .catch((e: unknown) => void (checkpointError = e))
               .finally(() => (checkpointing = null));
           }
         },
@@ -132,6 +144,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
       },
     });
     await checkpointing;
+    if (checkpointError) throw checkpointError;
     await saveRunModel(runDir, backend.state(), prepared.vocab);
     record.checkpointStep = result.steps;
     record.status = result.status;
@@ -139,10 +152,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
     await writeRunRecord(runDir, record);
     emit({ type: 'done', result });
     return { result, record };
-  } catch (e) {
+  } catch (caught) {
+    const e = describeIoError(caught, runDir);
     record.status = 'failed';
     record.error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
-    await writeRunRecord(runDir, record).catch(() => {});
+    // Best effort: if even this cannot be written, the parent process marks the run failed when this one exits.
+    await writeFinalRunRecord(runDir, record).catch(() => {});
     throw e;
   } finally {
     backend.dispose();

@@ -4,7 +4,7 @@
  * The checkpoint is what the lab reloads (fold, eval, sample); the Layers model is for other tools.
  */
 import path from 'node:path';
-import { writeDirectoryAtomic, writeFileAtomic } from '../io/atomic.js';
+import { subfolderWriter, writeDirectoryAtomic, writeFileAtomic, type DirectoryWriter } from '../io/atomic.js';
 import { makeLabMeta } from '../io/labMeta.js';
 import { writeLayersModel } from '../io/layers.js';
 import { decodeModelSafetensors, encodeModelSafetensors } from '../io/safetensors.js';
@@ -27,6 +27,13 @@ export async function saveRunModel(dir: string, state: ModelState, vocab: string
   if (options.layers ?? true) {
     await writeDirectoryAtomic(path.join(dir, MODEL_DIR), (writer) => writeLayersModel(writer, state, meta));
   }
+}
+
+/** Writes the checkpoint and the Layers model folder into a folder being built (see writeDirectoryAtomic). */
+export async function writeModelFiles(writer: DirectoryWriter, state: ModelState, vocab: string[], options: { folded?: boolean } = {}): Promise<void> {
+  const meta = makeLabMeta(state.config, vocab, options.folded ?? false);
+  await writer.writeFile(CHECKPOINT_FILE, encodeModelSafetensors(state, meta));
+  await writeLayersModel(await subfolderWriter(writer, MODEL_DIR), state, meta);
 }
 
 /** Reads a run's checkpoint back into a model state. */

@@ -9,16 +9,19 @@
  *
  * Appended files may end in a torn line after a crash; readers skip it, so what was saved stays readable.
  */
-import { appendFileSync, promises as fs } from 'node:fs';
+import { appendFileSync, promises as fs, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendReport } from '../compute/types.js';
 import type { WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { atomicTestHooks, makeDirs, writeFileAtomic, writeFileExclusive } from '../io/atomic.js';
+import { describeIoError, errnoCode, naming } from '../io/ioError.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import type { DatasetRef } from '../worker/protocol.js';
 import { LabError } from '../errors.js';
+import { forEachJsonLine } from './jsonLines.js';
+import { StepSeries, ThinnedList, type BucketedValues } from './stepSeries.js';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -51,9 +54,85 @@ export type MetricsLine =
   | ({ kind: 'ratios' } & UpdateRatioChunk)
   | ({ kind: 'eval' } & EvalPoint);
 
+function recordText(record: RunRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   record.updatedAt = new Date().toISOString();
-  await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(record, null, 2) + '\n');
+  await writeFileAtomic(path.join(dir, RUN_FILE), recordText(record));
+}
+
+/**
+ * Records a run's end even on a full disk. The atomic rewrite needs room for a second copy of run.json; when
+ * there is none, the record is rewritten in place — it is a few kilobytes, so it fits in the blocks the file
+ * already holds. (In place is not atomic: a kill during that one small write could tear it. It is only the
+ * fallback for when the atomic write is impossible.)
+ */
+export async function writeFinalRunRecord(dir: string, record: RunRecord): Promise<void> {
+  try {
+    await writeRunRecord(dir, record);
+  } catch (e) {
+    const code = errnoCode(e) ?? (e as { errno?: string }).errno;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+    const file = path.join(dir, RUN_FILE);
+    await naming(file, 'writing', async () => {
+      const handle = await fs.open(file, 'r+');
+      try {
+        const text = Buffer.from(recordText(record));
+        await handle.write(text, 0, text.length, 0);
+        await handle.truncate(text.length);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+}
+
+/**
+ * Refuses a `--out` folder that is not new or empty, before anything is computed: a run never writes into a
+ * folder holding someone's files, and never appends a second run's metrics to another run's.
+ */
+export async function checkNewRunFolder(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch((e: unknown) => {
+    if (errnoCode(e) === 'ENOENT') return null;
+    throw describeIoError(e, dir, 'creating');
+  });
+  if (!stat) return;
+  if (!stat.isDirectory()) throw new LabError('RUN', `${dir} exists and is not a folder; choose a new folder for the run`);
+  const entries = await naming(dir, 'reading', () => fs.readdir(dir));
+  if (entries.includes(RUN_FILE)) {
+    const id = await readRunRecord(dir).then((r) => ` (run ${r.id})`, () => '');
+    throw new LabError('RUN', `${dir} is already a run folder${id}; choose a new folder for this run`);
+  }
+  if (entries.length > 0) {
+    throw new LabError(
+      'RUN',
+      `${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); a run is written only into a new or empty folder`,
+    );
+  }
+}
+
+/**
+ * Creates the run folder and its run.json in one exclusive step (the name run.json is taken atomically), so
+ * two runs started on the same folder cannot both write into it. Returns whether this call created the folder
+ * (so a caller that fails right after can remove it again).
+ */
+export async function claimRunFolder(dir: string, record: RunRecord): Promise<{ createdDir: boolean }> {
+  await checkNewRunFolder(dir);
+  const createdDir = !(await fs.stat(dir).then(() => true, () => false));
+  await makeDirs(dir);
+  try {
+    record.updatedAt = new Date().toISOString();
+    if (!(await writeFileExclusive(path.join(dir, RUN_FILE), recordText(record)))) {
+      throw new LabError('RUN', `${dir} is already a run folder (another run claimed it); choose a new folder for this run`);
+    }
+  } catch (e) {
+    if (createdDir) await fs.rmdir(dir).catch(() => {});
+    throw e;
+  }
+  return { createdDir };
 }
 
 export async function readRunRecord(dir: string): Promise<RunRecord> {
@@ -83,65 +162,101 @@ export async function markRunFailed(dir: string, error: { code: string; message:
   await writeRunRecord(dir, record);
 }
 
-/** Appends JSON lines synchronously: a few small writes a second, and the data is on disk before the next step. */
+/**
+ * Appends JSON lines synchronously: a few small writes a second, and the data is on disk before the next step.
+ * A failed append (disk full) is cut back to the last complete line, so the file never ends torn because of
+ * an error (only a kill mid-write can still leave a torn last line, which readers skip).
+ */
 export class JsonLinesAppender {
-  constructor(private readonly file: string) {}
+  private size: number;
 
-  append(value: unknown): void {
-    appendFileSync(this.file, JSON.stringify(value) + '\n');
-  }
-}
-
-/** Reads a JSON-lines file, skipping a torn last line left by a crash. Missing file → empty list. */
-export async function readJsonLines<T>(file: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: T[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  constructor(private readonly file: string) {
     try {
-      out.push(JSON.parse(line) as T);
+      this.size = statSync(file).size;
     } catch {
-      // A line cut short by a crash mid-append: everything before it is intact.
+      this.size = 0;
     }
   }
-  return out;
+
+  append(value: unknown): void {
+    const line = JSON.stringify(value) + '\n';
+    try {
+      atomicTestHooks.beforeWrite?.(this.file);
+      appendFileSync(this.file, line);
+      this.size += Buffer.byteLength(line);
+    } catch (e) {
+      try {
+        truncateSync(this.file, this.size);
+      } catch {
+        // The file could not even be truncated; readers still skip a torn last line.
+      }
+      throw describeIoError(e, this.file, 'writing');
+    }
+  }
 }
 
-/** The whole stored history of a run, assembled once (for reopening a saved run). */
+/** Points kept per series when reading a run back; longer runs are averaged in buckets (stepSeries.ts). */
+export const STORED_LOSS_POINTS = 1 << 18; // every step of a 262,144-step run
+export const STORED_RATIO_POINTS = 1 << 16; // per parameter
+export const STORED_SNAPSHOTS = 1000;
+
+/** The stored history of a run, read back in bounded memory however long the run (for reopening it). */
 export interface StoredRun {
   dir: string;
   record: RunRecord;
-  /** losses[s] = minibatch loss of step s. */
-  losses: number[];
+  /** Minibatch loss per step (every = 1), or per bucket of `every` steps for a long run. */
+  losses: BucketedValues;
   evals: EvalPoint[];
-  ratios: { params: string[]; values: (number | null)[][] } | null;
+  /** rows[k][p] = update:data ratio of params[p], averaged over steps k·every … (k+1)·every − 1. */
+  ratios: { params: string[]; every: number; rows: (number | null)[][] } | null;
+  /** At most STORED_SNAPSHOTS, evenly thinned, always including the latest. */
   snapshots: InspectionSnapshot[];
+  /** Lines of metrics.jsonl / snapshots.jsonl that could not be read (a torn last line after a crash, …). */
+  skippedLines: number;
+  /** Size of metrics.jsonl in bytes. */
+  metricsBytes: number;
 }
 
 export async function readStoredRun(dir: string): Promise<StoredRun> {
   const record = await readRunRecord(dir);
-  const lines = await readJsonLines<MetricsLine>(path.join(dir, METRICS_FILE));
-  const losses: number[] = [];
+  const losses = new StepSeries(STORED_LOSS_POINTS);
   const evals: EvalPoint[] = [];
-  let ratios: StoredRun['ratios'] = null;
-  for (const line of lines) {
-    if (line.kind === 'loss') {
-      // Chunks are contiguous; place by step so a duplicated or missing chunk cannot shift the curve.
-      line.losses.forEach((l, k) => (losses[line.fromStep + k] = l));
-    } else if (line.kind === 'ratios') {
-      ratios ??= { params: line.params, values: [] };
-      line.ratios.forEach((r, k) => (ratios!.values[line.fromStep + k] = r));
-    } else if (line.kind === 'eval') {
+  let ratioParams: string[] | null = null;
+  let ratioSeries: StepSeries[] = [];
+  const metrics = await forEachJsonLine(path.join(dir, METRICS_FILE), (value) => {
+    const line = value as MetricsLine;
+    if (line?.kind === 'loss' && Array.isArray(line.losses)) {
+      // Placed by step: a duplicated chunk cannot count twice, a missing one leaves a hole.
+      line.losses.forEach((l, k) => losses.add(line.fromStep + k, l));
+    } else if (line?.kind === 'ratios' && Array.isArray(line.ratios)) {
+      if (!ratioParams) {
+        ratioParams = line.params;
+        ratioSeries = line.params.map(() => new StepSeries(STORED_RATIO_POINTS));
+      }
+      line.ratios.forEach((row, k) => ratioSeries.forEach((series, p) => series.add(line.fromStep + k, row?.[p] ?? null)));
+    } else if (line?.kind === 'eval') {
       evals.push({ step: line.step, train: line.train, val: line.val });
     }
+  });
+  const snapshots = new ThinnedList<InspectionSnapshot>(STORED_SNAPSHOTS);
+  const snapshotStats = await forEachJsonLine(path.join(dir, SNAPSHOTS_FILE), (v) => snapshots.push(v as InspectionSnapshot));
+  let ratios: StoredRun['ratios'] = null;
+  if (ratioParams) {
+    const columns = ratioSeries.map((series) => series.values());
+    const n = Math.max(0, ...columns.map((c) => c.values.length));
+    const rows = Array.from({ length: n }, (_, k) => columns.map((c) => c.values[k] ?? null));
+    ratios = { params: ratioParams, every: columns[0]?.every ?? 1, rows };
   }
-  const snapshots = await readJsonLines<InspectionSnapshot>(path.join(dir, SNAPSHOTS_FILE));
-  return { dir, record, losses, evals, ratios, snapshots };
+  return {
+    dir,
+    record,
+    losses: losses.values(),
+    evals,
+    ratios,
+    snapshots: snapshots.items(),
+    skippedLines: metrics.skipped + snapshotStats.skipped,
+    metricsBytes: metrics.bytes,
+  };
 }
 
 /** Runs under a root folder (one sub-folder each), newest first; folders that are not runs are ignored. */

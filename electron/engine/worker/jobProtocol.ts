@@ -61,6 +61,7 @@ const LAB_ERROR_CODES: Record<LabErrorCode, true> = {
   RUN: true,
   MODEL_FILE: true,
   BACKEND: true,
+  IO: true,
   CANCELLED: true,
 };
 

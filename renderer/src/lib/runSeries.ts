@@ -11,6 +11,11 @@ export class RunSeries {
   /** Raw per-step minibatch losses (kept for the CSV export); losses[k] is step lossFrom + k. */
   readonly losses: number[] = [];
   lossFrom = 0;
+  /**
+   * Steps per entry of `losses`: 1, unless the stored history of a very long run arrived averaged in buckets
+   * (RunDetail.losses.every). Live chunks after such a history go to the chart only.
+   */
+  lossEvery = 1;
   /** log10 loss per step, bucketed for drawing. */
   readonly loss = new BucketedSeries();
   /** log10 update:data per trainable parameter, by name, bucketed for drawing. */
@@ -18,7 +23,17 @@ export class RunSeries {
   /** Train/dev evaluations in step order, one per step. */
   evals: EvalPoint[] = [];
 
-  applyLoss(chunk: LossChunk): void {
+  applyLoss(chunk: LossChunk & { every?: number }): void {
+    const every = chunk.every ?? 1;
+    if (every > 1) {
+      // Bucket means of a long stored run: each at its bucket's first step.
+      this.lossFrom = chunk.fromStep;
+      this.lossEvery = every;
+      for (const l of chunk.losses) this.losses.push(l ?? Number.NaN); // a loop: spreading 262k values overflows the stack
+      log10Values(chunk.losses).forEach((v, k) => this.loss.append(chunk.fromStep + k * every, [v]));
+      return;
+    }
+    if (this.lossEvery > 1) return void this.loss.append(chunk.fromStep, log10Values(chunk.losses));
     if (this.losses.length === 0) this.lossFrom = chunk.fromStep;
     const next = this.lossFrom + this.losses.length;
     // Only steps not seen yet; a gap (lost chunk) is bridged with NaN so indices stay step-aligned.
@@ -28,14 +43,14 @@ export class RunSeries {
   }
 
   /** Ratios arrive row-major (ratios[k][p] for step fromStep + k); each parameter's column joins its own series. */
-  applyRatios(chunk: UpdateRatioChunk): void {
+  applyRatios(chunk: UpdateRatioChunk & { every?: number }): void {
+    const every = chunk.every ?? 1;
     chunk.params.forEach((name, p) => {
       let series = this.ratios.get(name);
       if (!series) this.ratios.set(name, (series = new BucketedSeries({ smoothing: 0.9 })));
-      series.append(
-        chunk.fromStep,
-        chunk.ratios.map((row) => row[p] ?? null),
-      );
+      const column = chunk.ratios.map((row) => row[p] ?? null);
+      if (every > 1) column.forEach((v, k) => series.append(chunk.fromStep + k * every, [v]));
+      else series.append(chunk.fromStep, column);
     });
   }
 
