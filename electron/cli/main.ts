@@ -22,6 +22,12 @@ import { sweepCommand } from './commands/sweep.js';
 // (printed on first use of its cpu backend) would only repeat that, on stderr, mid-progress bar.
 tf.env().set('PROD', true);
 
+// `lab … | head`: the reader went away. That is the user's choice, not an error: stop quietly, like any Unix tool.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 type Command = { run: (argv: string[]) => Promise<void>; summary: string };
 
 const COMMANDS: Record<string, Command> = {
