@@ -20,7 +20,7 @@ import {
 } from '../engine/data/index.js';
 import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
-import type { DatasetRef } from '../engine/worker/protocol.js';
+import type { DatasetRef } from '../engine/data/index.js';
 import type { DatasetSummary } from '../shared/contract.js';
 
 /** Block size used only to count examples for the summary (the count does not depend on it). */

@@ -1,7 +1,7 @@
 /**
  * The lab's back end as one table of handlers, one per invoke channel of the contract. Electron main and
- * `serve` both build it and differ only in the host they pass: how training processes start, how events reach
- * the UI, how model jobs run, and whether native dialogs exist.
+ * `serve` both build it and differ only in the host they pass: how worker processes start, how events reach the
+ * UI, and whether native dialogs exist.
  *
  * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling) each run in a
  * process of their own, so Electron's main process — which also serves the window — never freezes.
@@ -10,8 +10,8 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
-import type { SampleModel } from '../engine/worker/jobProtocol.js';
-import type { ModelJobRunner } from '../engine/worker/jobClient.js';
+import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
+import type { SampleModel } from '../engine/worker/protocol.js';
 import type {
   BackendOption,
   EventChannels,
@@ -23,7 +23,7 @@ import type {
 } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
-import { RunManager, type TrainingLauncher } from './runManager.js';
+import { RunManager } from './runManager.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
 
 export interface NativeDialogs {
@@ -38,9 +38,8 @@ export interface ServiceHost {
   version: string;
   /** Per-user data folder: runs/, presets.json, uploads/, exports/ live under it. */
   dataDir: string;
-  launch: TrainingLauncher;
-  /** Runs a model job in a separate process (utilityProcess.fork in Electron, child_process.fork under serve). */
-  runJob: ModelJobRunner;
+  /** Starts a worker process: utilityProcess.fork in Electron, child_process.fork under serve (and in tests). */
+  spawnWorker: SpawnWorker;
   broadcast<C extends EventChannel>(channel: C, payload: EventChannels[C]): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
@@ -63,9 +62,10 @@ export function createLabService(host: ServiceHost): LabService {
   const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'));
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
   const datasetNames = new Map<string, string>();
+  const runJob = modelJobRunner(host.spawnWorker);
   const runs = new RunManager({
     runsRoot,
-    launch: host.launch,
+    launch: trainingLauncher(host.spawnWorker),
     emitUpdate: (u) => host.broadcast('runs.update', u),
     emitChanged: (runIds) => host.broadcast('runs.changed', { runIds }),
     batchIntervalMs: host.batchIntervalMs,
@@ -112,8 +112,8 @@ export function createLabService(host: ServiceHost): LabService {
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.delete': ({ runId }) => runs.delete(runId),
     'inspect.diagnose': ({ runId, step }) => runs.diagnose(runId, step),
-    'fold.preview': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
-    'fold.compare': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),
+    'fold.preview': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
+    'fold.compare': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),
     'fold.export': async ({ runId, fold, folder, formats }) => {
       let parent: string | null;
       if (host.mode === 'serve') {
@@ -124,10 +124,10 @@ export function createLabService(host: ServiceHost): LabService {
         parent = folder ?? (await needDialogs().chooseFolder());
       }
       if (parent === null) return null;
-      return host.runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
+      return runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
     },
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
-    sample: ({ source, count, seed }) => host.runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
+    sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };
   const sampleModel = (source: SampleSource): SampleModel => {
     if (source.kind === 'run') return { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false };

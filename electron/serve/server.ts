@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { startTrainingProcess } from '../engine/worker/client.js';
-import { runModelJob } from '../engine/worker/jobClient.js';
+import { forkWorker } from '../engine/worker/client.js';
 import { dispatch } from '../app/dispatch.js';
 import { createLabService, type LabService } from '../app/service.js';
 import type { ClientMessage, ServerMessage } from '../shared/wire.js';
@@ -110,8 +109,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     mode: 'serve',
     version: options.version ?? packageVersion(),
     dataDir,
-    launch: startTrainingProcess,
-    runJob: runModelJob,
+    spawnWorker: forkWorker,
     broadcast,
   });
 

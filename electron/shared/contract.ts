@@ -34,11 +34,11 @@ import type {
   EvalPoint,
   LossChunk,
   SplitLosses,
-  SplitName,
   TrainProgress,
   TrainResult,
   UpdateRatioChunk,
 } from '../engine/train/types.js';
+import type { SplitName } from '../engine/data/summary.js';
 
 export type {
   BackendChoice,

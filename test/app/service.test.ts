@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../electron/app/service.js';
-import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import { runModelJob } from '../../electron/engine/worker/jobClient.js';
+import { forkWorker } from '../../electron/engine/worker/client.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
@@ -62,8 +61,7 @@ beforeAll(async () => {
     mode: 'serve',
     version: 'test',
     dataDir: path.join(tmp, 'data'),
-    launch: startTrainingProcess,
-    runJob: runModelJob,
+    spawnWorker: forkWorker,
     broadcast: (channel, payload) => {
       if (channel === 'runs.update') updates.push(payload as RunUpdate);
       if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);

@@ -10,8 +10,7 @@
  * so the lab's losses are directly comparable with the lectures' numbers.
  */
 import { LabError } from '../errors.js';
-import type { SplitName } from '../train/types.js';
-import type { DatasetSummary } from './summary.js';
+import type { DatasetSummary, SplitName } from './summary.js';
 
 export type { DatasetSummary, SplitName };
 import { MT19937 } from './mt19937.js';

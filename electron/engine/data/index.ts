@@ -7,6 +7,7 @@ export {
   MAX_WORD_LENGTH,
   parseWords,
   readWordsFile,
+  type DatasetRef,
   type WordsSource,
 } from './words.js';
 export { BUILT_IN_NAME, builtInWords } from './builtin.js';

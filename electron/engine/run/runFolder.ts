@@ -12,12 +12,11 @@
 import { appendFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BackendReport } from '../compute/types.js';
-import type { WordsSource } from '../data/index.js';
+import type { DatasetRef, WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
-import type { DatasetRef } from '../worker/protocol.js';
 import { LabError } from '../errors.js';
 
 export const RUN_FILE = 'run.json';
