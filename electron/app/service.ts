@@ -1,5 +1,5 @@
 /**
- * The lab's back end as one table of handlers, one per invoke channel of the contract. Electron main and
+ * The lab's back end as one table of handlers, one per invoke channel of the channel table (shared/channels.ts). Electron main and
  * `serve` both build it and differ only in the host they pass: how worker processes start, how events reach the
  * UI, and whether native dialogs exist.
  *
@@ -12,15 +12,8 @@ import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
 import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
 import type { SampleModel } from '../engine/worker/protocol.js';
-import type {
-  BackendOption,
-  EventChannels,
-  EventChannel,
-  InvokeChannel,
-  RequestOf,
-  ResponseOf,
-  SampleSource,
-} from '../shared/contract.js';
+import type { EventChannel, EventOf, Handlers, SampleSource } from '../shared/channels.js';
+import type { BackendOption } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
 import { RunManager } from './runManager.js';
@@ -40,14 +33,12 @@ export interface ServiceHost {
   dataDir: string;
   /** Starts a worker process: utilityProcess.fork in Electron, child_process.fork under serve (and in tests). */
   spawnWorker: SpawnWorker;
-  broadcast<C extends EventChannel>(channel: C, payload: EventChannels[C]): void;
+  broadcast<C extends EventChannel>(channel: C, payload: EventOf<C>): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
   batchIntervalMs?: number;
   clock?: BatcherClock;
 }
-
-export type Handlers = { [C in InvokeChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> };
 
 export interface LabService {
   handlers: Handlers;

@@ -16,7 +16,7 @@ import { forkWorker } from '../engine/worker/client.js';
 import { dispatch } from '../app/dispatch.js';
 import { createLabService, type LabService } from '../app/service.js';
 import type { ClientMessage, ServerMessage } from '../shared/wire.js';
-import type { EventChannel, EventChannels } from '../shared/contract.js';
+import type { EventChannel, EventOf } from '../shared/channels.js';
 import { MAX_FILE_BYTES } from '../engine/data/index.js';
 import {
   TOKEN_COOKIE,
@@ -101,7 +101,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const dataDir = path.resolve(options.dataDir ?? path.join(os.homedir(), '.makemore-lab'));
   const sockets = new Set<WebSocket>();
 
-  const broadcast = <C extends EventChannel>(event: C, payload: EventChannels[C]) => {
+  const broadcast = <C extends EventChannel>(event: C, payload: EventOf<C>) => {
     const text = JSON.stringify({ event, payload } satisfies ServerMessage);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
   };

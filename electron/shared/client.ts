@@ -1,18 +1,20 @@
 /**
- * The one implementation of `LabApi` (contract.ts) over any carrier: the Electron preload wraps ipcRenderer in a
- * LabTransport, the browser under `lab serve` a WebSocket (wsTransport.ts). Browser-safe: no Node imports.
+ * The one implementation of `LabApi` over any carrier, derived from the channel table (channels.ts): every invoke
+ * channel `'group.name'` becomes the method `lab.group.name(request)` (a single-word channel, `lab.name`), every
+ * event channel is one `lab.on(event, listener)`. The renderer builds it over the Electron preload's IPC transport
+ * (`window.lab`) or, under `lab serve`, over a WebSocket (wsTransport.ts). Browser-safe: no Node imports.
  */
-import type {
-  ApiErrorInfo,
-  EventChannel,
-  EventChannels,
-  InvokeChannel,
-  LabApi,
-  Reply,
-  RequestOf,
-  ResponseOf,
-  Unsubscribe,
-} from './contract.js';
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  type EventChannel,
+  type EventOf,
+  type InvokeChannel,
+  type Reply,
+  type RequestOf,
+  type ResponseOf,
+} from './channels.js';
+import type { ApiErrorInfo, DatasetSummary } from './contract.js';
 
 /** Rejection value of every LabApi method on a user error. */
 export class LabApiError extends Error {
@@ -26,6 +28,34 @@ export class LabApiError extends Error {
   }
 }
 
+export type Unsubscribe = () => void;
+
+// ── The API type, derived from the table ──────────────────────────────────────────────────────────────
+
+/** A channel's method: no argument when its request is `undefined`. */
+type MethodOf<C extends InvokeChannel> = undefined extends RequestOf<C>
+  ? () => Promise<ResponseOf<C>>
+  : (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+
+type GroupOf<C extends string> = C extends `${infer G}.${string}` ? G : never;
+
+/** `'runs.get'` → `runs.get`; a channel without a dot is a method of its own. */
+export type ChannelMethods = {
+  [G in GroupOf<InvokeChannel>]: { [C in InvokeChannel as C extends `${G}.${infer M}` ? M : never]: MethodOf<C> };
+} & { [C in InvokeChannel as C extends `${string}.${string}` ? never : C]: MethodOf<C> };
+
+export type LabApi = ChannelMethods & {
+  /** Subscribes to an event channel; returns the function that unsubscribes. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventOf<E>) => void): Unsubscribe;
+  dataset: {
+    /**
+     * A dropped or picked `File`: in Electron its real path is resolved by the preload (webUtils.getPathForFile)
+     * and loaded by main; in a browser its bytes are uploaded. Use this for the drop zone and the file input.
+     */
+    loadFile(file: File): Promise<DatasetSummary>;
+  };
+};
+
 // ── One client over any transport ─────────────────────────────────────────────────────────────────────
 
 /** The minimum a carrier must provide: Electron's ipcRenderer (via the preload) or a WebSocket. */
@@ -36,63 +66,40 @@ export interface LabTransport {
   pathForFile?(file: File): string | null;
 }
 
-/** Implements LabApi over a transport; the preload and the serve browser client both use this one implementation. */
+/** Implements LabApi over a transport: the one implementation, in Electron and in a browser alike. */
 export function createLabApiClient(transport: LabTransport): LabApi {
-  async function call<C extends InvokeChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>> {
-    const reply = (await transport.invoke(channel, payload)) as Reply<ResponseOf<C>>;
+  async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
+    const reply = (await transport.invoke(channel, request)) as Reply<ResponseOf<C>>;
     if (!reply || typeof reply !== 'object' || !('ok' in reply)) {
       throw new LabApiError({ code: 'INTERNAL', message: `malformed reply on ${channel}` });
     }
     if (!reply.ok) throw new LabApiError(reply.error);
     return reply.value;
   }
-  function on<C extends EventChannel>(channel: C, listener: (payload: EventChannels[C]) => void): Unsubscribe {
-    return transport.on(channel, (payload) => listener(payload as EventChannels[C]));
-  }
 
-  const api: LabApi = {
-    info: () => call('app.info', undefined),
-    dataset: {
-      open: () => call('dataset.open', undefined),
-      loadFromPath: (path) => call('dataset.loadFromPath', { path }),
-      loadBuiltIn: () => call('dataset.loadBuiltIn', undefined),
-      upload: (name, bytes) => call('dataset.upload', { name, base64: bytesToBase64(bytes) }),
-      async loadFile(file) {
-        const path = transport.pathForFile?.(file) ?? null;
-        if (path) return call('dataset.loadFromPath', { path });
-        return api.dataset.upload(file.name, new Uint8Array(await file.arrayBuffer()));
-      },
-      onLoaded: (listener) => on('dataset.loaded', listener),
-    },
-    presets: {
-      list: () => call('presets.list', undefined),
-      save: (request) => call('presets.save', request),
-      delete: (id) => call('presets.delete', { id }),
-    },
-    backends: { describe: () => call('backends.describe', undefined) },
-    runs: {
-      start: (request) => call('runs.start', request),
-      pause: (runId) => call('runs.pause', { runId }),
-      resume: (runId) => call('runs.resume', { runId }),
-      stop: (runId) => call('runs.stop', { runId }),
-      list: () => call('runs.list', undefined),
-      get: (runId) => call('runs.get', { runId }),
-      delete: (runId) => call('runs.delete', { runId }),
-      onUpdate: (listener) => on('runs.update', listener),
-      onChanged: (listener) => on('runs.changed', listener),
-    },
-    inspect: {
-      diagnose: (runId, step) => call('inspect.diagnose', step === undefined ? { runId } : { runId, step }),
-    },
-    fold: {
-      preview: (runId) => call('fold.preview', { runId }),
-      compare: (runId) => call('fold.compare', { runId }),
-      export: (request) => call('fold.export', request),
-    },
-    dialogs: { chooseFolder: () => call('dialog.chooseFolder', undefined) },
-    sample: (request) => call('sample', request),
+  const api: Record<string, unknown> = {};
+  for (const channel of INVOKE_CHANNELS) {
+    const method = (request?: unknown) => call(channel, request as never);
+    const dot = channel.indexOf('.');
+    if (dot < 0) {
+      api[channel] = method;
+    } else {
+      const group = (api[channel.slice(0, dot)] ??= {}) as Record<string, unknown>;
+      group[channel.slice(dot + 1)] = method;
+    }
+  }
+  const events = new Set<string>(EVENT_CHANNELS);
+  api.on = (event: EventChannel, listener: (payload: unknown) => void): Unsubscribe => {
+    if (!events.has(event)) throw new Error(`unknown event ${String(event)}`);
+    return transport.on(event, listener);
   };
-  return api;
+  const lab = api as LabApi;
+  lab.dataset.loadFile = async (file: File) => {
+    const path = transport.pathForFile?.(file) ?? null;
+    if (path) return lab.dataset.loadFromPath({ path });
+    return lab.dataset.upload({ name: file.name, base64: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+  };
+  return lab;
 }
 
 /** Base64 without Node's Buffer (browser and sandboxed preload); chunked so large files do not blow the stack. */

@@ -18,8 +18,8 @@ import { LabError } from '../../electron/engine/errors.js';
 import { modelJobRunner, trainingLauncher, type JobRunnerOptions } from '../../electron/engine/worker/client.js';
 import type { ToWorker } from '../../electron/engine/worker/protocol.js';
 import { hardenWebContents, isAppUrl, mainWindowOptions } from '../../electron/main/window.js';
-import type { Handlers } from '../../electron/app/service.js';
-import { INVOKE_CHANNELS, IPC_PREFIX } from '../../electron/shared/contract.js';
+import { INVOKE_CHANNELS, type Handlers } from '../../electron/shared/channels.js';
+import { IPC_PREFIX } from '../../electron/shared/wire.js';
 import type { RunEvent } from '../../electron/engine/run/runEvents.js';
 
 describe('window hardening', () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../electron/serve/index.js';
-import type { Reply } from '../../electron/shared/contract.js';
+import type { Reply } from '../../electron/shared/channels.js';
 
 let server: RunningServer;
 let tmp: string;
