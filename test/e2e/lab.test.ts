@@ -21,7 +21,7 @@ import { createBackend } from '../../electron/engine/compute/select.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
 import { decodeOnnxModel } from '../../electron/engine/io/onnx.js';
-import { randomContexts } from '../../electron/engine/io/verify.js';
+import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
 
@@ -66,12 +66,6 @@ async function trainPreset(presetId: string, steps: number, screenshot?: string)
   await byTestId('train-start').click();
   await expect.poll(async () => (await byTestId('train-status').textContent())?.trim(), { timeout: 240_000, interval: 250 }).toBe('completed');
   return (await byTestId('train-run-id').textContent())!.trim();
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 async function logits(state: ModelState, x: Int32Array, n: number): Promise<Float32Array> {
