@@ -24,9 +24,9 @@ import { decodeOnnxModel } from '../../electron/engine/io/onnx.js';
 import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
+import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NAMES = path.resolve(repo, '../shared/data/names.txt');
 const RENDERER = path.join(repo, 'out/renderer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Screenshots go to test-output/ (ignored) on every run; `npm run screenshots` refreshes the README's copies.
@@ -36,7 +36,7 @@ const SHOTS = path.resolve(repo, process.env.LAB_SCREENSHOTS ?? 'test-output/scr
 const wanted = !!process.env.LAB_E2E;
 if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
 if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ready = wanted && existsSync(NAMES);
+const ready = wanted && HAS_NAMES;
 
 let server: RunningServer;
 let browser: Browser;
@@ -99,7 +99,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
 
   it('loads names.txt through the file input: 32,033 words and 182,625 training examples', async () => {
     expect(await byTestId('app-mode').textContent()).toContain('served');
-    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await byTestId('dataset-file-input').setInputFiles(NAMES_TXT);
     await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
     expect((await byTestId('dataset-train-examples').textContent())?.trim()).toBe('182,625');
     expect((await byTestId('dataset-val-examples').textContent())?.trim()).toBe('22,655');
@@ -113,7 +113,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await expect.poll(async () => (await byTestId('dataset-error').textContent()) ?? '', { timeout: 15_000 }).toMatch(/line 3/);
     await shot('dataset-error');
     // The good dataset is loaded again for the runs below.
-    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await byTestId('dataset-file-input').setInputFiles(NAMES_TXT);
     await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
   });
 

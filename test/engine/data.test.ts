@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildVocabulary,
@@ -19,8 +17,7 @@ import {
 import { firstInvalidUtf8Byte } from '../../electron/engine/data/words.js';
 import { LabError } from '../../electron/engine/errors.js';
 import fc from 'fast-check';
-
-const NAMES_TXT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/names.txt');
+import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const fromWords = (words: string[]): WordsSource => ({
@@ -311,7 +308,7 @@ describe('built-in English first names', () => {
   });
 });
 
-describe.skipIf(!existsSync(NAMES_TXT))('names.txt: the lectures\' split', () => {
+describe.skipIf(!HAS_NAMES)('names.txt: the lectures\' split', () => {
   let src: WordsSource;
   beforeAll(async () => {
     src = await readWordsFile(NAMES_TXT);

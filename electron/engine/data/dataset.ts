@@ -44,8 +44,6 @@ export interface PreparedDataset {
   test: SplitExamples;
 }
 
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
-
 /** Builds the vocabulary, the Python-identical split and the examples for a context of `blockSize` tokens. */
 export function prepareDataset(src: WordsSource, blockSize: number): PreparedDataset {
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > MAX_BLOCK_SIZE) {
