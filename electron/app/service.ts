@@ -17,6 +17,7 @@ import type { BackendOption } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
 import { RunManager } from './runManager.js';
+import { WorkerQueue, defaultWorkerLimit } from './workerQueue.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
 
 export interface NativeDialogs {
@@ -33,6 +34,8 @@ export interface ServiceHost {
   dataDir: string;
   /** Starts a worker process: utilityProcess.fork in Electron, child_process.fork under serve (and in tests). */
   spawnWorker: SpawnWorker;
+  /** How many worker processes may run at once (default: the number of cores); the rest wait in one queue. */
+  workerLimit?: number;
   broadcast<C extends EventChannel>(channel: C, payload: EventOf<C>): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
@@ -53,10 +56,11 @@ export function createLabService(host: ServiceHost): LabService {
   const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'));
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
   const datasetNames = new Map<string, string>();
-  const runJob = modelJobRunner(host.spawnWorker);
+  const workers = new WorkerQueue(host.spawnWorker, host.workerLimit ?? defaultWorkerLimit(), (state) => host.broadcast('workers.changed', state));
+  const runJob = modelJobRunner(workers.spawn);
   const runs = new RunManager({
     runsRoot,
-    launch: trainingLauncher(host.spawnWorker),
+    launch: trainingLauncher(workers.spawn),
     emitUpdate: (u) => host.broadcast('runs.update', u),
     emitChanged: (runIds) => host.broadcast('runs.changed', { runIds }),
     batchIntervalMs: host.batchIntervalMs,
@@ -117,6 +121,7 @@ export function createLabService(host: ServiceHost): LabService {
       if (parent === null) return null;
       return runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
     },
+    'workers.get': async () => workers.state(),
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
     sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };

@@ -25,6 +25,7 @@ import type {
   RunUpdate,
   SampleResult,
   ApiErrorInfo,
+  WorkerQueueState,
 } from './contract.js';
 import {
   MAX_BASE64_CHARS,
@@ -106,6 +107,8 @@ export const invokeChannels = {
       .strict(),
     response: shape<ExportResult | null>(),
   },
+  /** The worker queue now (later changes arrive as `workers.changed`). */
+  'workers.get': { request: none, response: shape<WorkerQueueState>() },
   /** Electron only: native folder picker. null when cancelled. */
   'dialog.chooseFolder': { request: none, response: shape<string | null>() },
   sample: {
@@ -131,6 +134,8 @@ export const eventChannels = {
   'runs.changed': shape<{ runIds: string[] }>(),
   /** The app's own menu (Ctrl/Cmd+O) loaded a dataset, or failed to. */
   'dataset.loaded': shape<DatasetLoaded>(),
+  /** A worker process started, ended or was queued: who runs, who waits. */
+  'workers.changed': shape<WorkerQueueState>(),
 } satisfies Record<string, Shape<unknown>>;
 
 // ── Derived from the table ────────────────────────────────────────────────────────────────────────────

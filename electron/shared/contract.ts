@@ -213,3 +213,19 @@ export interface SampleResult {
 
 /** Pushed after the app's own menu (Ctrl/Cmd+O) loaded a dataset: the same result `dataset.open()` gives. */
 export type DatasetLoaded = { ok: true; dataset: DatasetSummary } | { ok: false; error: ApiErrorInfo };
+
+/** One piece of work in a worker process: a training run or a model job, and the run it is about (if any). */
+export interface WorkerJob {
+  kind: 'train' | 'foldPlan' | 'foldCompare' | 'export' | 'sample';
+  runId: string | null;
+}
+
+/**
+ * The back end's worker queue: at most `limit` processes run at once; the rest wait in order. The UI finds its
+ * own request by kind and run id and shows its position (1 = next).
+ */
+export interface WorkerQueueState {
+  limit: number;
+  running: WorkerJob[];
+  queued: WorkerJob[];
+}

@@ -35,6 +35,8 @@ export interface WorkerProcess {
   onExit(handler: (why: string) => void): void;
   /** Ends the process at once (harmless when it has already exited). */
   kill(): void;
+  /** For a process that may wait before it starts (a queue): `handler` runs once it has. Absent: started at once. */
+  onStart?(handler: () => void): void;
 }
 
 export type SpawnWorker = (kind: WorkerKind) => WorkerProcess;
@@ -51,7 +53,7 @@ export interface CallOptions<K extends WorkerKind> {
   onEvent?: (event: WorkerKinds[K]['event']) => void;
   /** The message when the process ends without answering, given how it ended. */
   crashMessage(why: string): string;
-  /** Kill the process and reject with `message` when it has not answered after `ms`. */
+  /** Kill the process and reject with `message` when it has not answered `ms` after it started. */
   timeout?: { ms: number; message: string };
 }
 
@@ -66,6 +68,7 @@ export function callWorker<K extends WorkerKind>(
 ): WorkerCall<K> {
   const answer = new Promise<WorkerKinds[K]['result']>((resolve, reject) => {
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
@@ -74,9 +77,13 @@ export function callWorker<K extends WorkerKind>(
       outcome();
     };
     const timeout = options.timeout;
-    const timer = timeout
-      ? setTimeout(() => settle(() => reject(Object.assign(new Error(timeout.message), { code: 'TIMEOUT' }))), timeout.ms)
-      : undefined;
+    if (timeout) {
+      const arm = () => {
+        if (!settled) timer = setTimeout(() => settle(() => reject(Object.assign(new Error(timeout.message), { code: 'TIMEOUT' }))), timeout.ms);
+      };
+      if (child.onStart) child.onStart(arm);
+      else arm();
+    }
     child.onMessage((raw) => {
       if (settled || typeof raw !== 'object' || raw === null) return;
       const message = raw as FromWorker<K>;
