@@ -92,7 +92,7 @@ describe('request schemas', () => {
   it('are declared for every channel of the table, which the channel lists are derived from', () => {
     for (const channel of INVOKE_CHANNELS) expect(invokeChannels[channel].request.safeParse, channel).toBeTypeOf('function');
     expect(INVOKE_CHANNELS).toEqual(Object.keys(invokeChannels));
-    expect(EVENT_CHANNELS).toEqual(['runs.update', 'runs.changed', 'dataset.loaded']);
+    expect(EVENT_CHANNELS).toEqual(['runs.update', 'runs.changed', 'dataset.loaded', 'workers.changed']);
     expect(Object.keys(eventChannels)).toEqual(EVENT_CHANNELS);
     expect(validateRequest('runs.nope' as never, {})).toEqual({ ok: false, message: 'unknown channel runs.nope' });
     expect(validateRequest('toString' as never, {})).toEqual({ ok: false, message: 'unknown channel toString' });
