@@ -18,7 +18,7 @@ import path from 'node:path';
 import { MAX_FILE_BYTES, builtInWords, prepareDataset, summarizeDataset } from '../engine/data/index.js';
 import { PREVIEW_WORDS, SUMMARY_BLOCK_SIZE, summarizeWordsFile, type WordsFileSummary } from '../engine/data/wordsFileSummary.js';
 import { LabError } from '../engine/errors.js';
-import type { DatasetRef } from '../engine/worker/protocol.js';
+import type { DatasetRef } from '../engine/data/index.js';
 import type { DatasetSummary } from '../shared/contract.js';
 
 /** Files up to this size are validated in the calling process; larger ones in a job process. */

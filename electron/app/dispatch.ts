@@ -1,18 +1,10 @@
 /**
- * One request in, one Reply envelope out: the channel must be one of the contract's, the payload must pass its
- * zod schema, and any error becomes `{ok: false, error}` — a LabError keeps its code and line, anything else is
+ * One request in, one Reply envelope out — for Electron's IPC and serve's WebSocket alike: the channel must be in
+ * the channel table (shared/channels.ts), the payload must pass its zod schema, and any error becomes `{ok: false, error}` — a LabError keeps its code and line, anything else is
  * reported as INTERNAL (its stack goes to the log, not to the UI).
  */
 import { isLabError } from '../engine/errors.js';
-import { INVOKE_CHANNELS, type InvokeChannel, type Reply } from '../shared/contract.js';
-import { validateRequest } from '../shared/schemas.js';
-import type { Handlers } from './service.js';
-
-const KNOWN = new Set<string>(INVOKE_CHANNELS);
-
-export function isInvokeChannel(channel: unknown): channel is InvokeChannel {
-  return typeof channel === 'string' && KNOWN.has(channel);
-}
+import { isInvokeChannel, validateRequest, type Handlers, type Reply } from '../shared/channels.js';
 
 export async function dispatch(
   handlers: Handlers,

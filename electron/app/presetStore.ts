@@ -7,7 +7,8 @@ import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
 import { PRESETS } from '../engine/model/presets.js';
 import { parameterCount } from '../engine/model/params.js';
-import type { PresetInfo, SavePresetRequest } from '../shared/contract.js';
+import type { RequestOf } from '../shared/channels.js';
+import type { PresetInfo } from '../shared/contract.js';
 import { experimentConfigSchema } from '../shared/schemas.js';
 
 /** names.txt's vocabulary (26 letters + '.'): the parameter counts PRESETS.md lists. */
@@ -48,7 +49,7 @@ export class PresetStore {
     return [...builtIn, ...user];
   }
 
-  async save(request: SavePresetRequest): Promise<PresetInfo> {
+  async save(request: RequestOf<'presets.save'>): Promise<PresetInfo> {
     const id = slugify(request.title);
     if (PRESETS.some((p) => p.id === id)) {
       throw new LabError('CONFIG', `"${id}" is a built-in preset; save under another title`);

@@ -14,7 +14,9 @@ import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
 import { listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
-import type { DatasetRef, TrainRequest, WorkerEvent } from '../engine/worker/protocol.js';
+import type { DatasetRef } from '../engine/data/index.js';
+import type { RunEvent } from '../engine/run/runEvents.js';
+import type { TrainingLauncher, TrainingProcess } from '../engine/worker/client.js';
 import type {
   ApiErrorInfo,
   BackendChoice,
@@ -27,18 +29,6 @@ import type {
 } from '../shared/contract.js';
 import { RunUpdateBatcher, type BatcherClock } from './runUpdateBatcher.js';
 
-/** A running training process, as the launcher hands it back. */
-export interface TrainingHandle {
-  pause(): void;
-  resume(): void;
-  stop(): void;
-  kill(): void;
-  /** Settles when the process has ended (rejects on failure or crash; the event stream has said why). */
-  readonly done: Promise<unknown>;
-}
-
-export type TrainingLauncher = (request: TrainRequest, onEvent: (event: WorkerEvent) => void) => TrainingHandle;
-
 export interface RunManagerOptions {
   runsRoot: string;
   launch: TrainingLauncher;
@@ -49,7 +39,7 @@ export interface RunManagerOptions {
 }
 
 interface LiveRun {
-  handle: TrainingHandle;
+  handle: TrainingProcess;
   status: RunStatus;
   createdAt: string;
   config: ExperimentConfig;
@@ -85,7 +75,7 @@ export class RunManager {
     const runId = newRunId(config.preset);
     const runDir = this.dir(runId);
     const run: LiveRun = {
-      handle: null as unknown as TrainingHandle,
+      handle: null as unknown as TrainingProcess,
       status: 'starting',
       createdAt: new Date().toISOString(),
       config,
@@ -193,7 +183,7 @@ export class RunManager {
     return run;
   }
 
-  private onEvent(runId: string, run: LiveRun, event: WorkerEvent): void {
+  private onEvent(runId: string, run: LiveRun, event: RunEvent): void {
     switch (event.type) {
       case 'started':
         run.status = 'running';

@@ -8,7 +8,7 @@
  * Timers are injected so the tests drive time by hand.
  */
 import type { RunStatus, RunUpdate } from '../shared/contract.js';
-import type { WorkerEvent } from '../engine/worker/protocol.js';
+import type { RunEvent } from '../engine/run/runEvents.js';
 
 export interface BatcherClock {
   now(): number;
@@ -43,7 +43,7 @@ export class RunUpdateBatcher {
   ) {}
 
   /** Adds one worker event for a run. */
-  pushEvent(runId: string, event: WorkerEvent): void {
+  pushEvent(runId: string, event: RunEvent): void {
     const u = this.pendingFor(runId);
     switch (event.type) {
       case 'started':

@@ -1,7 +1,7 @@
 /**
- * The lab's back end as one table of handlers, one per invoke channel of the contract. Electron main and
- * `serve` both build it and differ only in the host they pass: how training processes start, how events reach
- * the UI, how model jobs run, and whether native dialogs exist.
+ * The lab's back end as one table of handlers, one per invoke channel of the channel table (shared/channels.ts). Electron main and
+ * `serve` both build it and differ only in the host they pass: how worker processes start, how events reach the
+ * UI, and whether native dialogs exist.
  *
  * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling, validating a
  * large words file) each run in a process of their own, so Electron's main process — which also serves the window — never freezes.
@@ -10,21 +10,14 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
-import type { SampleModel } from '../engine/worker/jobProtocol.js';
-import type { ModelJobRunner } from '../engine/worker/jobClient.js';
-import type {
-  BackendOption,
-  DatasetSummary,
-  EventChannels,
-  EventChannel,
-  InvokeChannel,
-  RequestOf,
-  ResponseOf,
-  SampleSource,
-} from '../shared/contract.js';
+import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
+import type { SampleModel } from '../engine/worker/protocol.js';
+import type { EventChannel, EventOf, Handlers, SampleSource } from '../shared/channels.js';
+import type { BackendOption, DatasetSummary } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
-import { RunManager, type TrainingLauncher } from './runManager.js';
+import { RunManager } from './runManager.js';
+import { WorkerQueue, defaultWorkerLimit } from './workerQueue.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
 
 export interface NativeDialogs {
@@ -39,17 +32,16 @@ export interface ServiceHost {
   version: string;
   /** Per-user data folder: runs/, presets.json, uploads/, exports/ live under it. */
   dataDir: string;
-  launch: TrainingLauncher;
-  /** Runs a model job in a separate process (utilityProcess.fork in Electron, child_process.fork under serve). */
-  runJob: ModelJobRunner;
-  broadcast<C extends EventChannel>(channel: C, payload: EventChannels[C]): void;
+  /** Starts a worker process: utilityProcess.fork in Electron, child_process.fork under serve (and in tests). */
+  spawnWorker: SpawnWorker;
+  /** How many worker processes may run at once (default: the number of cores); the rest wait in one queue. */
+  workerLimit?: number;
+  broadcast<C extends EventChannel>(channel: C, payload: EventOf<C>): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
   batchIntervalMs?: number;
   clock?: BatcherClock;
 }
-
-export type Handlers = { [C in InvokeChannel]: (payload: RequestOf<C>) => Promise<ResponseOf<C>> };
 
 export interface LabService {
   handlers: Handlers;
@@ -66,12 +58,15 @@ export interface LabService {
 
 export function createLabService(host: ServiceHost): LabService {
   const runsRoot = path.join(host.dataDir, 'runs');
-  const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'), (file, label) => host.runJob({ kind: 'dataset', path: file, label }));
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
   const datasetNames = new Map<string, string>();
+  const workers = new WorkerQueue(host.spawnWorker, host.workerLimit ?? defaultWorkerLimit(), (state) => host.broadcast('workers.changed', state));
+  const runJob = modelJobRunner(workers.spawn);
+  // Large words files are validated in a job process (through the same queue), never in this one.
+  const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'), (file, label) => runJob({ kind: 'dataset', path: file, label }));
   const runs = new RunManager({
     runsRoot,
-    launch: host.launch,
+    launch: trainingLauncher(workers.spawn),
     emitUpdate: (u) => host.broadcast('runs.update', u),
     emitChanged: (runIds) => host.broadcast('runs.changed', { runIds }),
     batchIntervalMs: host.batchIntervalMs,
@@ -118,8 +113,8 @@ export function createLabService(host: ServiceHost): LabService {
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.delete': ({ runId }) => runs.delete(runId),
     'inspect.diagnose': ({ runId, step }) => runs.diagnose(runId, step),
-    'fold.preview': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
-    'fold.compare': async ({ runId }) => ({ runId, ...(await host.runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),
+    'fold.preview': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
+    'fold.compare': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),
     'fold.export': async ({ runId, fold, folder, formats }) => {
       let parent: string | null;
       if (host.mode === 'serve') {
@@ -130,10 +125,11 @@ export function createLabService(host: ServiceHost): LabService {
         parent = folder ?? (await needDialogs().chooseFolder());
       }
       if (parent === null) return null;
-      return host.runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
+      return runJob({ kind: 'export', runDir: runs.dir(runId), parentFolder: parent, fold: fold ?? true, formats });
     },
+    'workers.get': async () => workers.state(),
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
-    sample: ({ source, count, seed }) => host.runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
+    sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };
   const sampleModel = (source: SampleSource): SampleModel => {
     if (source.kind === 'run') return { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false };

@@ -12,8 +12,7 @@ import { nativeDialogs } from './dialogs.js';
 import { broadcaster, registerIpcHandlers, senderCheck } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { hardenSession } from './security.js';
-import { utilityProcessJobRunner } from './jobProcess.js';
-import { utilityProcessLauncher } from './trainingProcess.js';
+import { utilityProcessWorkers } from './workerProcess.js';
 import { APP_ORIGIN, hardenWebContents, isAppUrl, mainWindowOptions } from './window.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,8 +52,10 @@ function setupService(): void {
     mode: 'electron',
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
-    launch: utilityProcessLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), trainWorkerPath),
-    runJob: utilityProcessJobRunner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), jobWorkerPath),
+    spawnWorker: utilityProcessWorkers((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), {
+      train: trainWorkerPath,
+      job: jobWorkerPath,
+    }),
     broadcast: broadcaster(() => BrowserWindow.getAllWindows().map((w) => w.webContents)),
     dialogs: nativeDialogs(dialog, () => mainWindow),
   });

@@ -1,11 +1,11 @@
 /**
- * The IPC manager: registers one handler per invoke channel of the contract, drops requests from frames that
+ * The IPC manager: registers one handler per invoke channel of the channel table, drops requests from frames that
  * are not the app's own top-level UI, validates every payload (zod, in `dispatch`) and sends events to the UI.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import { dispatch } from '../app/dispatch.js';
-import type { Handlers } from '../app/service.js';
-import { INVOKE_CHANNELS, IPC_PREFIX, type EventChannel, type EventChannels, type Reply } from '../shared/contract.js';
+import { INVOKE_CHANNELS, type EventChannel, type EventOf, type Handlers, type Reply } from '../shared/channels.js';
+import { IPC_PREFIX } from '../shared/wire.js';
 
 /** A sender frame is trusted when it is a top-level frame showing the app's own UI. */
 export type SenderCheck = (frame: Pick<WebFrameMain, 'url' | 'parent'> | null) => boolean;
@@ -35,7 +35,7 @@ export function registerIpcHandlers(
 
 /** Sends an event to every UI window that is alive. */
 export function broadcaster(windows: () => Pick<WebContents, 'send' | 'isDestroyed'>[]) {
-  return <C extends EventChannel>(channel: C, payload: EventChannels[C]): void => {
+  return <C extends EventChannel>(channel: C, payload: EventOf<C>): void => {
     for (const contents of windows()) if (!contents.isDestroyed()) contents.send(IPC_PREFIX + channel, payload);
   };
 }

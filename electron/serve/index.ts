@@ -1,2 +1,2 @@
 /** `lab serve` entry for the CLI: `startServer(opts) → {url, close}`. */
-export { startServer, type ServeOptions, type RunningServer } from './server.js';
+export { startServer, type RunningServer } from './server.js';

@@ -15,12 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { startTrainingProcess } from '../engine/worker/client.js';
-import { runModelJob } from '../engine/worker/jobClient.js';
+import { forkWorker } from '../engine/worker/client.js';
 import { dispatch } from '../app/dispatch.js';
 import { createLabService, type LabService } from '../app/service.js';
 import type { ClientMessage, ServerMessage } from '../shared/wire.js';
-import type { EventChannel, EventChannels } from '../shared/contract.js';
+import type { EventChannel, EventOf } from '../shared/channels.js';
 import {
   TOKEN_COOKIE,
   checkRequest,
@@ -118,7 +117,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const dataDir = path.resolve(options.dataDir ?? path.join(os.homedir(), '.makemore-lab'));
   const sockets = new Set<WebSocket>();
 
-  const broadcast = <C extends EventChannel>(event: C, payload: EventChannels[C]) => {
+  const broadcast = <C extends EventChannel>(event: C, payload: EventOf<C>) => {
     const text = JSON.stringify({ event, payload } satisfies ServerMessage);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
   };
@@ -126,8 +125,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     mode: 'serve',
     version: options.version ?? packageVersion(),
     dataDir,
-    launch: startTrainingProcess,
-    runJob: runModelJob,
+    spawnWorker: forkWorker,
     broadcast,
   });
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UploadTooLargeError } from '../app/datasets.js';
 import { errorReply } from '../app/dispatch.js';
 import type { LabService } from '../app/service.js';
-import type { Reply } from '../shared/contract.js';
+import type { Reply } from '../shared/channels.js';
 
 /** Where the browser posts a words file (raw bytes as the body, `?name=` its file name). */
 export const UPLOAD_PATH = '/upload';

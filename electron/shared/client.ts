@@ -1,18 +1,20 @@
 /**
- * The one implementation of `LabApi` (contract.ts) over any carrier: the Electron preload wraps ipcRenderer in a
- * LabTransport, the browser under `lab serve` a WebSocket (wsTransport.ts). Browser-safe: no Node imports.
+ * The one implementation of `LabApi` over any carrier, derived from the channel table (channels.ts): every invoke
+ * channel `'group.name'` becomes the method `lab.group.name(request)` (a single-word channel, `lab.name`), every
+ * event channel is one `lab.on(event, listener)`. The renderer builds it over the Electron preload's IPC transport
+ * (`window.lab`) or, under `lab serve`, over a WebSocket (wsTransport.ts). Browser-safe: no Node imports.
  */
-import type {
-  ApiErrorInfo,
-  EventChannel,
-  EventChannels,
-  InvokeChannel,
-  LabApi,
-  Reply,
-  RequestOf,
-  ResponseOf,
-  Unsubscribe,
-} from './contract.js';
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  type EventChannel,
+  type EventOf,
+  type InvokeChannel,
+  type Reply,
+  type RequestOf,
+  type ResponseOf,
+} from './channels.js';
+import type { ApiErrorInfo, DatasetSummary } from './contract.js';
 
 /** Rejection value of every LabApi method on a user error. */
 export class LabApiError extends Error {
@@ -26,6 +28,34 @@ export class LabApiError extends Error {
   }
 }
 
+export type Unsubscribe = () => void;
+
+// ── The API type, derived from the table ──────────────────────────────────────────────────────────────
+
+/** A channel's method: no argument when its request is `undefined`. */
+type MethodOf<C extends InvokeChannel> = undefined extends RequestOf<C>
+  ? () => Promise<ResponseOf<C>>
+  : (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+
+type GroupOf<C extends string> = C extends `${infer G}.${string}` ? G : never;
+
+/** `'runs.get'` → `runs.get`; a channel without a dot is a method of its own. */
+export type ChannelMethods = {
+  [G in GroupOf<InvokeChannel>]: { [C in InvokeChannel as C extends `${G}.${infer M}` ? M : never]: MethodOf<C> };
+} & { [C in InvokeChannel as C extends `${string}.${string}` ? never : C]: MethodOf<C> };
+
+export type LabApi = ChannelMethods & {
+  /** Subscribes to an event channel; returns the function that unsubscribes. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventOf<E>) => void): Unsubscribe;
+  dataset: {
+    /**
+     * A dropped or picked `File`: in Electron its real path is resolved by the preload (webUtils.getPathForFile)
+     * and loaded by main; in a browser its bytes are uploaded. Use this for the drop zone and the file input.
+     */
+    loadFile(file: File): Promise<DatasetSummary>;
+  };
+};
+
 // ── One client over any transport ─────────────────────────────────────────────────────────────────────
 
 /** The minimum a carrier must provide: Electron's ipcRenderer (via the preload) or a WebSocket. */
@@ -35,68 +65,45 @@ export interface LabTransport {
   /** Resolves a dropped File to its path (Electron preload only); absent or null → upload the bytes. */
   pathForFile?(file: File): string | null;
   /**
-   * Uploads a file as a stream and resolves with the server's Reply envelope (`lab serve`: an HTTP POST, so a
-   * large file is never one message); absent → the bytes go through the `dataset.upload` channel.
+   * Uploads a File's bytes outside the message channel (serve: a streamed HTTP POST, so a large file never sits
+   * in a WebSocket message or in the server's memory); answers the same Reply as `dataset.upload`.
    */
   uploadFile?(file: File): Promise<unknown>;
 }
 
-/** Implements LabApi over a transport; the preload and the serve browser client both use this one implementation. */
+/** Implements LabApi over a transport: the one implementation, in Electron and in a browser alike. */
 export function createLabApiClient(transport: LabTransport): LabApi {
-  async function call<C extends InvokeChannel>(channel: C, payload: RequestOf<C>): Promise<ResponseOf<C>> {
-    return unwrap<ResponseOf<C>>(await transport.invoke(channel, payload), channel);
-  }
-  function on<C extends EventChannel>(channel: C, listener: (payload: EventChannels[C]) => void): Unsubscribe {
-    return transport.on(channel, (payload) => listener(payload as EventChannels[C]));
+  async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
+    return unwrap<ResponseOf<C>>(await transport.invoke(channel, request), channel);
   }
 
-  const api: LabApi = {
-    info: () => call('app.info', undefined),
-    dataset: {
-      open: () => call('dataset.open', undefined),
-      loadFromPath: (path) => call('dataset.loadFromPath', { path }),
-      loadBuiltIn: () => call('dataset.loadBuiltIn', undefined),
-      upload: (name, bytes) => call('dataset.upload', { name, base64: bytesToBase64(bytes) }),
-      async loadFile(file) {
-        const path = transport.pathForFile?.(file) ?? null;
-        if (path) return call('dataset.loadFromPath', { path });
-        if (transport.uploadFile) return unwrap(await transport.uploadFile(file), 'upload');
-        return api.dataset.upload(file.name, new Uint8Array(await file.arrayBuffer()));
-      },
-      onLoaded: (listener) => on('dataset.loaded', listener),
-    },
-    presets: {
-      list: () => call('presets.list', undefined),
-      save: (request) => call('presets.save', request),
-      delete: (id) => call('presets.delete', { id }),
-    },
-    backends: { describe: () => call('backends.describe', undefined) },
-    runs: {
-      start: (request) => call('runs.start', request),
-      pause: (runId) => call('runs.pause', { runId }),
-      resume: (runId) => call('runs.resume', { runId }),
-      stop: (runId) => call('runs.stop', { runId }),
-      list: () => call('runs.list', undefined),
-      get: (runId) => call('runs.get', { runId }),
-      delete: (runId) => call('runs.delete', { runId }),
-      onUpdate: (listener) => on('runs.update', listener),
-      onChanged: (listener) => on('runs.changed', listener),
-    },
-    inspect: {
-      diagnose: (runId, step) => call('inspect.diagnose', step === undefined ? { runId } : { runId, step }),
-    },
-    fold: {
-      preview: (runId) => call('fold.preview', { runId }),
-      compare: (runId) => call('fold.compare', { runId }),
-      export: (request) => call('fold.export', request),
-    },
-    dialogs: { chooseFolder: () => call('dialog.chooseFolder', undefined) },
-    sample: (request) => call('sample', request),
+  const api: Record<string, unknown> = {};
+  for (const channel of INVOKE_CHANNELS) {
+    const method = (request?: unknown) => call(channel, request as never);
+    const dot = channel.indexOf('.');
+    if (dot < 0) {
+      api[channel] = method;
+    } else {
+      const group = (api[channel.slice(0, dot)] ??= {}) as Record<string, unknown>;
+      group[channel.slice(dot + 1)] = method;
+    }
+  }
+  const events = new Set<string>(EVENT_CHANNELS);
+  api.on = (event: EventChannel, listener: (payload: unknown) => void): Unsubscribe => {
+    if (!events.has(event)) throw new Error(`unknown event ${String(event)}`);
+    return transport.on(event, listener);
   };
-  return api;
+  const lab = api as LabApi;
+  lab.dataset.loadFile = async (file: File) => {
+    const path = transport.pathForFile?.(file) ?? null;
+    if (path) return lab.dataset.loadFromPath({ path });
+    if (transport.uploadFile) return unwrap<DatasetSummary>(await transport.uploadFile(file), 'upload');
+    return lab.dataset.upload({ name: file.name, base64: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+  };
+  return lab;
 }
 
-/** The value of a Reply envelope; its error as a LabApiError. */
+/** A Reply's value, or its error as a LabApiError. */
 function unwrap<T>(reply: unknown, what: string): T {
   const r = reply as Reply<T> | null;
   if (!r || typeof r !== 'object' || !('ok' in r)) throw new LabApiError({ code: 'INTERNAL', message: `malformed reply on ${what}` });

@@ -1,17 +1,17 @@
 /**
- * zod schemas for every request payload of the contract (`./contract.ts`). Main and serve validate each
- * payload with these before a handler sees it; the renderer may use `experimentConfigSchema` for field
- * validation in the preset editor. Browser-safe (zod only).
+ * The zod building blocks of the contract's request schemas (channels.ts declares each channel's schema from
+ * these); the renderer also uses `experimentConfigSchema` for field validation in the preset editor.
+ * Browser-safe (zod only).
  *
  * Limits here are sanity bounds against hostile or corrupt payloads, not the engine's own checks (which
  * still run): they keep a config from asking for a billion-unit layer before anything allocates.
  */
 import { z } from 'zod';
+import type { BackendChoice } from '../engine/compute/types.js';
 import type { ExperimentConfig, InitSpec } from '../engine/model/config.js';
-import type { InvokeChannel, RequestOf } from './contract.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const positiveInt = (max: number) => z.number().int().min(1).max(max);
+export const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const initSpecSchema: z.ZodType<InitSpec> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('zero') }).strict(),
@@ -77,78 +77,14 @@ export const experimentConfigSchema: z.ZodType<ExperimentConfig> = z
   })
   .strict();
 
-const runId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'not a run id').refine((s) => s !== '.' && s !== '..', 'not a run id');
-const runRef = z.object({ runId }).strict();
-const none = z.undefined();
-const backendChoice = z.enum(['auto', 'tensorflow', 'fused', 'wasm', 'cpu']);
-const exportFormat = z.enum(['tfjs', 'onnx', 'safetensors']);
-const path = z.string().min(1).max(4096);
+export const runIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'not a run id')
+  .refine((s) => s !== '.' && s !== '..', 'not a run id');
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'fused', 'wasm', 'cpu']) satisfies z.ZodType<BackendChoice>;
+export const exportFormatSchema = z.enum(['tfjs', 'onnx', 'safetensors']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+export const pathSchema = z.string().min(1).max(4096);
 
 /** Base64 of at most ~100 MB (the words-file limit) — the engine checks the decoded size exactly. */
-const MAX_BASE64_CHARS = Math.ceil((100 * 1024 * 1024) / 3) * 4 + 4;
-
-type Schemas = { [C in InvokeChannel]: z.ZodType<RequestOf<C>> };
-
-/** The request schema of every invoke channel. */
-export const requestSchemas: Schemas = {
-  'app.info': none,
-  'dataset.open': none,
-  'dataset.loadFromPath': z.object({ path }).strict(),
-  'dataset.loadBuiltIn': none,
-  'dataset.upload': z
-    .object({
-      name: z.string().min(1).max(255),
-      base64: z.string().max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'),
-    })
-    .strict(),
-  'presets.list': none,
-  'presets.save': z
-    .object({ title: z.string().trim().min(1).max(80), description: z.string().max(500), config: experimentConfigSchema })
-    .strict(),
-  'presets.delete': z.object({ id: z.string().min(1).max(100) }).strict(),
-  'backends.describe': none,
-  'runs.start': z.object({ config: experimentConfigSchema, datasetId: z.string().min(1).max(100), backend: backendChoice }).strict(),
-  'runs.pause': runRef,
-  'runs.resume': runRef,
-  'runs.stop': runRef,
-  'runs.list': none,
-  'runs.get': runRef,
-  'runs.delete': runRef,
-  'inspect.diagnose': z.object({ runId, step: z.number().int().min(0).optional() }).strict(),
-  'fold.preview': runRef,
-  'fold.compare': runRef,
-  'fold.export': z
-    .object({
-      runId,
-      fold: z.boolean().optional(),
-      folder: path.optional(),
-      formats: z.array(exportFormat).min(1).max(3).optional(),
-    })
-    .strict(),
-  'dialog.chooseFolder': none,
-  sample: z
-    .object({
-      source: z.discriminatedUnion('kind', [
-        z.object({ kind: z.literal('run'), runId, folded: z.boolean().optional() }).strict(),
-        z.object({ kind: z.literal('model'), path }).strict(),
-      ]),
-      count: positiveInt(1000),
-      seed: z.number().int().min(0).max(2 ** 53),
-    })
-    .strict(),
-};
-
-export type ValidationResult<C extends InvokeChannel> =
-  | { ok: true; value: RequestOf<C> }
-  | { ok: false; message: string };
-
-/** Validates one payload for a channel; the message names the offending field. */
-export function validateRequest<C extends InvokeChannel>(channel: C, payload: unknown): ValidationResult<C> {
-  const schema = requestSchemas[channel] as z.ZodType<RequestOf<C>> | undefined;
-  if (!schema) return { ok: false, message: `unknown channel ${String(channel)}` };
-  const parsed = schema.safeParse(payload);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'payload';
-  return { ok: false, message: `invalid ${channel} request: ${where}: ${issue?.message ?? 'invalid'}` };
-}
+export const MAX_BASE64_CHARS = Math.ceil((100 * 1024 * 1024) / 3) * 4 + 4;

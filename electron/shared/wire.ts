@@ -1,8 +1,12 @@
 /**
- * JSON messages on the `serve` WebSocket (browser ↔ server). Shared by `./wsTransport.ts` and
- * `electron/serve/`. Browser-safe.
+ * How the contract's messages travel: Electron IPC channel names (the preload and main), and the JSON messages
+ * on the `serve` WebSocket (browser ↔ server; `./wsTransport.ts` and `electron/serve/`). Browser-safe, and
+ * free of zod so the sandboxed preload stays small.
  */
-import type { EventChannel, InvokeChannel, Reply } from './contract.js';
+import type { EventChannel, InvokeChannel, Reply } from './channels.js';
+
+/** Electron IPC channel names are prefixed so they cannot collide with Electron's own or other libraries'. */
+export const IPC_PREFIX = 'lab:';
 
 export interface ClientMessage {
   /** Correlates the reply; unique per connection. */

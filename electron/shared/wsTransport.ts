@@ -13,8 +13,8 @@
  *
  * Browser-safe: no Node imports.
  */
-import type { LabTransport } from './client.js';
-import type { EventChannel, InvokeChannel, Unsubscribe } from './contract.js';
+import type { EventChannel, InvokeChannel } from './channels.js';
+import type { LabTransport, Unsubscribe } from './client.js';
 import type { ClientMessage, ServerMessage } from './wire.js';
 
 export interface WebSocketTransportOptions {

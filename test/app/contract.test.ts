@@ -1,13 +1,14 @@
 /**
- * The contract's client over a transport and its request schemas: replies are unwrapped, user errors arrive
- * as LabApiError with their line, dropped files use the preload's path when there is one and upload the bytes
- * otherwise; every preset validates and hostile payloads do not.
+ * The contract's client over a transport and its request schemas: every channel of the table is a client method
+ * that invokes exactly that channel, replies are unwrapped, user errors arrive as LabApiError with their line,
+ * dropped files use the preload's path when there is one and upload the bytes otherwise; every preset validates
+ * and hostile payloads do not.
  */
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../electron/engine/model/presets.js';
 import { LabApiError, bytesToBase64, createLabApiClient, type LabTransport } from '../../electron/shared/client.js';
-import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../electron/shared/contract.js';
-import { experimentConfigSchema, requestSchemas, validateRequest } from '../../electron/shared/schemas.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, eventChannels, invokeChannels, validateRequest } from '../../electron/shared/channels.js';
+import { experimentConfigSchema } from '../../electron/shared/schemas.js';
 
 function fakeTransport(replies: Record<string, unknown>, pathForFile?: (f: File) => string | null) {
   const calls: [string, unknown][] = [];
@@ -27,6 +28,20 @@ function fakeTransport(replies: Record<string, unknown>, pathForFile?: (f: File)
 }
 
 describe('createLabApiClient', () => {
+  it('has one method per channel of the table, named after it, that invokes exactly that channel', async () => {
+    const { transport, calls } = fakeTransport(Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, { ok: true, value: `answer of ${c}` }])));
+    const lab = createLabApiClient(transport) as unknown as Record<string, Record<string, (r?: unknown) => Promise<unknown>>>;
+    for (const channel of INVOKE_CHANNELS) {
+      const [group, name] = channel.includes('.') ? channel.split('.') : [null, channel];
+      const method = group ? lab[group][name] : (lab[name] as unknown as (r?: unknown) => Promise<unknown>);
+      expect(await method({ probe: channel })).toBe(`answer of ${channel}`);
+    }
+    expect(calls).toEqual(INVOKE_CHANNELS.map((c) => [c, { probe: c }]));
+    expect(INVOKE_CHANNELS).toContain('runs.get');
+    expect(lab.runs.get).toBeTypeOf('function');
+    expect(lab.sample).toBeTypeOf('function');
+  });
+
   it('unwraps values and turns error replies into LabApiError with details', async () => {
     const { transport, calls } = fakeTransport({
       'runs.list': { ok: true, value: [{ id: 'r1' }] },
@@ -34,7 +49,7 @@ describe('createLabApiClient', () => {
     });
     const lab = createLabApiClient(transport);
     expect(await lab.runs.list()).toEqual([{ id: 'r1' }]);
-    const err = await lab.dataset.loadFromPath('/x/names.txt').catch((e: unknown) => e);
+    const err = await lab.dataset.loadFromPath({ path: '/x/names.txt' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabApiError);
     expect((err as LabApiError).code).toBe('DATASET');
     expect((err as LabApiError).details.line).toBe(7);
@@ -58,7 +73,9 @@ describe('createLabApiClient', () => {
   it('subscriptions deliver payloads and unsubscribe', () => {
     const { transport, listeners } = fakeTransport({});
     const got: unknown[] = [];
-    const off = createLabApiClient(transport).runs.onUpdate((u) => got.push(u));
+    const lab = createLabApiClient(transport);
+    const off = lab.on('runs.update', (u) => got.push(u));
+    expect(() => lab.on('runs.nonsense' as never, () => {})).toThrow('unknown event runs.nonsense');
     listeners.get('runs.update')!({ runId: 'r', status: 'running' });
     expect(got).toEqual([{ runId: 'r', status: 'running' }]);
     off();
@@ -72,9 +89,13 @@ describe('createLabApiClient', () => {
 });
 
 describe('request schemas', () => {
-  it('cover every invoke channel and nothing else', () => {
-    expect(Object.keys(requestSchemas).sort()).toEqual([...INVOKE_CHANNELS].sort());
-    expect(new Set(EVENT_CHANNELS).size).toBe(EVENT_CHANNELS.length);
+  it('are declared for every channel of the table, which the channel lists are derived from', () => {
+    for (const channel of INVOKE_CHANNELS) expect(invokeChannels[channel].request.safeParse, channel).toBeTypeOf('function');
+    expect(INVOKE_CHANNELS).toEqual(Object.keys(invokeChannels));
+    expect(EVENT_CHANNELS).toEqual(['runs.update', 'runs.changed', 'dataset.loaded', 'workers.changed']);
+    expect(Object.keys(eventChannels)).toEqual(EVENT_CHANNELS);
+    expect(validateRequest('runs.nope' as never, {})).toEqual({ ok: false, message: 'unknown channel runs.nope' });
+    expect(validateRequest('toString' as never, {})).toEqual({ ok: false, message: 'unknown channel toString' });
   });
 
   it('accept every built-in preset configuration', () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../electron/app/dispatch.js';
 import { DatasetRegistry } from '../../electron/app/datasets.js';
-import type { Handlers } from '../../electron/app/service.js';
+import type { Handlers } from '../../electron/shared/channels.js';
 import { LabError } from '../../electron/engine/errors.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'lab-app-datasets-'));

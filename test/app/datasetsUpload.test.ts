@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetRegistry, INLINE_VALIDATION_MAX_BYTES, UploadTooLargeError, uploadLabel } from '../../electron/app/datasets.js';
 import { createLabService } from '../../electron/app/service.js';
 import { MAX_FILE_BYTES } from '../../electron/engine/data/index.js';
-import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import { runModelJob } from '../../electron/engine/worker/jobClient.js';
-import type { ModelJob } from '../../electron/engine/worker/jobProtocol.js';
+import { forkWorker } from '../../electron/engine/worker/client.js';
+import type { ModelJob } from '../../electron/engine/worker/protocol.js';
 
 let tmp: string;
 /** A words file just over the in-place limit: 2 letters + newline per line. */
@@ -38,8 +37,16 @@ function service(dataDir: string) {
     mode: 'electron',
     version: 'test',
     dataDir,
-    launch: startTrainingProcess,
-    runJob: (job) => (jobs.push(job), runModelJob(job)),
+    // Real worker processes; each model job's request is recorded as it is sent.
+    spawnWorker: (kind) => {
+      const worker = forkWorker(kind);
+      const send = worker.send.bind(worker);
+      worker.send = (message) => {
+        if (kind === 'job' && message.type === 'start') jobs.push(message.request as ModelJob);
+        send(message);
+      };
+      return worker;
+    },
     broadcast: () => {},
   });
   return { lab, jobs };

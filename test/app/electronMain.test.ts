@@ -13,14 +13,14 @@ import { resolveAppFile } from '../../electron/main/appProtocol.js';
 import { registerIpcHandlers, senderCheck, broadcaster } from '../../electron/main/ipc.js';
 import { menuTemplate } from '../../electron/main/menu.js';
 import { CONTENT_SECURITY_POLICY, hardenSession } from '../../electron/main/security.js';
-import { utilityProcessJobRunner } from '../../electron/main/jobProcess.js';
-import { utilityProcessLauncher } from '../../electron/main/trainingProcess.js';
+import { utilityProcessWorkers } from '../../electron/main/workerProcess.js';
 import { LabError } from '../../electron/engine/errors.js';
-import type { JobRequest } from '../../electron/engine/worker/jobProtocol.js';
+import { modelJobRunner, trainingLauncher, type JobRunnerOptions } from '../../electron/engine/worker/client.js';
+import type { ToWorker } from '../../electron/engine/worker/protocol.js';
 import { hardenWebContents, isAppUrl, mainWindowOptions } from '../../electron/main/window.js';
-import type { Handlers } from '../../electron/app/service.js';
-import { INVOKE_CHANNELS, IPC_PREFIX } from '../../electron/shared/contract.js';
-import type { WorkerEvent } from '../../electron/engine/worker/protocol.js';
+import { INVOKE_CHANNELS, type Handlers } from '../../electron/shared/channels.js';
+import { IPC_PREFIX } from '../../electron/shared/wire.js';
+import type { RunEvent } from '../../electron/engine/run/runEvents.js';
 
 describe('window hardening', () => {
   it('creates windows isolated, sandboxed and without Node', () => {
@@ -222,22 +222,27 @@ describe('utility-process launcher', () => {
 
   it('starts the worker entry, forwards commands and relays events', async () => {
     const { child, fork } = fakeFork();
-    const events: WorkerEvent[] = [];
-    const handle = utilityProcessLauncher(fork as never, '/app/out/main/trainWorker.js')(
+    const events: RunEvent[] = [];
+    const handle = trainingLauncher(utilityProcessWorkers(fork as never, { train: '/app/out/main/trainWorker.js', job: 'j.js' }))(
       { runDir: '/tmp/x', config: {} as never, dataset: { kind: 'builtin' }, backend: 'auto' },
       (e) => events.push(e),
     );
     expect(fork.mock.calls[0][0]).toBe('/app/out/main/trainWorker.js');
+    expect(fork.mock.calls[0][2]).toMatchObject({ serviceName: 'Makemore Lab training' });
     expect(child.posted[0]).toMatchObject({ type: 'start', request: { runDir: '/tmp/x' } });
     handle.pause();
     handle.resume();
     handle.stop();
     expect(child.posted.slice(1)).toEqual([{ type: 'pause' }, { type: 'resume' }, { type: 'stop' }]);
+    const progress = { type: 'progress', progress: { step: 1 }, loss: { fromStep: 0, losses: [3.3] }, ratios: null } as never;
+    child.emit('message', { type: 'event', event: progress });
     const result = { status: 'stopped' } as never;
     child.emit('message', { type: 'done', result });
-    child.emit('exit', 0);
-    await handle.done;
-    expect(events).toEqual([{ type: 'done', result }]);
+    expect(await handle.done).toBe(result);
+    expect(events).toEqual([progress, { type: 'done', result }]);
+    expect(child.kill).toHaveBeenCalled(); // answered: the process has nothing left to do
+    child.emit('exit', 0); // its later exit changes nothing
+    expect(events).toHaveLength(2);
   });
 
   it('a crash (exit without a final event) fails the run: event to the UI and run.json marked failed', async () => {
@@ -247,8 +252,8 @@ describe('utility-process launcher', () => {
       JSON.stringify({ format: 'makemore-lab-run', version: 1, id: 'r', status: 'running', error: null }),
     );
     const { child, fork } = fakeFork();
-    const events: WorkerEvent[] = [];
-    const handle = utilityProcessLauncher(fork as never, 'w.js')(
+    const events: RunEvent[] = [];
+    const handle = trainingLauncher(utilityProcessWorkers(fork as never, { train: 'w.js', job: 'j.js' }))(
       { runDir: tmp, config: {} as never, dataset: { kind: 'builtin' }, backend: 'auto' },
       (e) => events.push(e),
     );
@@ -275,41 +280,42 @@ describe('model jobs on utility processes', () => {
     return { children, fork };
   }
 
-  it('forks the job worker once per job, posts {id, job} and resolves with the matching answer', async () => {
+  const runner = (fork: unknown, options?: JobRunnerOptions) =>
+    modelJobRunner(utilityProcessWorkers(fork as never, { train: 't.js', job: '/app/out/main/jobWorker.js' }), options);
+  const startOf = (posted: unknown) => posted as Extract<ToWorker<'job'>, { type: 'start' }>;
+
+  it('forks the job worker once per job, posts the job and resolves with its answer', async () => {
     const { children, fork } = fakeForks();
-    const run = utilityProcessJobRunner(fork as never, '/app/out/main/jobWorker.js');
+    const run = runner(fork);
     const pending = run({ kind: 'sample', model: { kind: 'run', runDir: '/runs/r', folded: false }, count: 2, seed: 5 });
     expect(fork.mock.calls[0][0]).toBe('/app/out/main/jobWorker.js');
     expect(fork.mock.calls[0][2]).toMatchObject({ serviceName: 'Makemore Lab model job' });
-    const request = children[0].posted[0] as JobRequest;
-    expect(request.job).toEqual({ kind: 'sample', model: { kind: 'run', runDir: '/runs/r', folded: false }, count: 2, seed: 5 });
-    children[0].emit('message', { id: request.id + 1, ok: true, result: { words: ['stale'] } }); // not this job's answer
-    children[0].emit('message', { id: request.id, ok: true, result: { words: ['ava', 'mia'] } });
+    expect(startOf(children[0].posted[0]).request).toEqual({ kind: 'sample', model: { kind: 'run', runDir: '/runs/r', folded: false }, count: 2, seed: 5 });
+    children[0].emit('message', null); // not a protocol message
+    children[0].emit('message', { type: 'bogus', result: { words: ['stale'] } });
+    children[0].emit('message', { type: 'done', result: { words: ['ava', 'mia'] } });
     await expect(pending).resolves.toEqual({ words: ['ava', 'mia'] });
     expect(children[0].kill).toHaveBeenCalled(); // answered: the process has nothing left to do
     children[0].emit('exit', 0); // its later exit changes nothing
 
     const second = run({ kind: 'foldPlan', runDir: '/runs/r' });
     expect(children).toHaveLength(2);
-    const id2 = (children[1].posted[0] as JobRequest).id;
-    expect(id2).not.toBe(request.id);
-    children[1].emit('message', { id: id2, ok: true, result: { eps: 1e-5, layers: [] } });
+    expect(startOf(children[1].posted[0]).request).toEqual({ kind: 'foldPlan', runDir: '/runs/r' });
+    children[1].emit('message', { type: 'done', result: { eps: 1e-5, layers: [] } });
     await expect(second).resolves.toEqual({ eps: 1e-5, layers: [] });
   });
 
   it('a LabError answer becomes a LabError with the same code, message and details; others keep their message', async () => {
     const { children, fork } = fakeForks();
-    const run = utilityProcessJobRunner(fork as never, 'w.js');
+    const run = runner(fork);
     const lab = run({ kind: 'foldPlan', runDir: '/runs/plain' });
-    const id = (children[0].posted[0] as JobRequest).id;
-    children[0].emit('message', { id, ok: false, error: { code: 'RUN', message: 'run plain has no BatchNorm layer to fold', details: { line: 3 } } });
+    children[0].emit('message', { type: 'failed', error: { code: 'RUN', message: 'run plain has no BatchNorm layer to fold', details: { line: 3 } } });
     const error = await lab.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LabError);
     expect(error).toMatchObject({ code: 'RUN', message: 'run plain has no BatchNorm layer to fold', details: { line: 3 } });
 
     const internal = run({ kind: 'foldPlan', runDir: '/runs/x' });
-    const id2 = (children[1].posted[0] as JobRequest).id;
-    children[1].emit('message', { id: id2, ok: false, error: { code: 'INTERNAL', message: 'out of cheese' } });
+    children[1].emit('message', { type: 'failed', error: { code: 'INTERNAL', message: 'out of cheese' } });
     const e2 = await internal.catch((e: unknown) => e);
     expect(e2).not.toBeInstanceOf(LabError);
     expect((e2 as Error).message).toBe('out of cheese');
@@ -317,7 +323,7 @@ describe('model jobs on utility processes', () => {
 
   it('a process that exits without answering rejects with a clear message (never hangs)', async () => {
     const { children, fork } = fakeForks();
-    const pending = utilityProcessJobRunner(fork as never, 'w.js')({ kind: 'foldCompare', runDir: '/runs/r' });
+    const pending = runner(fork)({ kind: 'foldCompare', runDir: '/runs/r' });
     children[0].emit('exit', 134);
     await expect(pending).rejects.toThrow('the model job process (foldCompare) exited with code 134 before answering');
   });
@@ -325,7 +331,7 @@ describe('model jobs on utility processes', () => {
   it('a job past its time limit is killed and rejected', async () => {
     vi.useFakeTimers();
     const { children, fork } = fakeForks();
-    const pending = utilityProcessJobRunner(fork as never, 'w.js', { timeoutMs: 5 * 60_000 })({ kind: 'export', runDir: '/r', parentFolder: '/e', fold: true, formats: ['onnx'] });
+    const pending = runner(fork, { timeoutMs: 5 * 60_000 })({ kind: 'export', runDir: '/r', parentFolder: '/e', fold: true, formats: ['onnx'] });
     const outcome = pending.catch((e: unknown) => e);
     vi.advanceTimersByTime(5 * 60_000 - 1);
     expect(children[0].kill).not.toHaveBeenCalled();

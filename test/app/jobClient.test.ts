@@ -1,5 +1,5 @@
 /**
- * Model jobs in their own process (worker/jobClient.ts + jobWorker.ts): a real forked job answers exactly what
+ * Model jobs in their own process (worker/client.ts + jobWorker.ts): a real forked job answers exactly what
  * the same job computes in-process, a LabError crosses with its code, message and details, and a job process
  * that dies or overruns its time rejects with a clear message instead of hanging.
  */
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { executeRun } from '../../electron/engine/run/executeRun.js';
-import { forkJobProcess, modelJobRunner, runModelJob, type JobChild } from '../../electron/engine/worker/jobClient.js';
+import { forkWorker, modelJobRunner, runModelJob, type SpawnWorker, type WorkerProcess } from '../../electron/engine/worker/client.js';
 import { executeModelJob } from '../../electron/engine/worker/jobExecutor.js';
 import { smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
@@ -33,9 +33,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A forked job process whose exit the test can watch. */
 function watchedSpawn() {
   const exits: string[] = [];
-  let child: JobChild | null = null;
-  const spawn = (): JobChild => {
-    child = forkJobProcess();
+  let child: WorkerProcess | null = null;
+  const spawn: SpawnWorker = (kind) => {
+    child = forkWorker(kind);
     child.onExit((why) => exits.push(why));
     return child;
   };

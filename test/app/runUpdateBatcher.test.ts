@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunUpdateBatcher, type BatcherClock } from '../../electron/app/runUpdateBatcher.js';
 import type { RunUpdate } from '../../electron/shared/contract.js';
-import type { WorkerEvent } from '../../electron/engine/worker/protocol.js';
+import type { RunEvent } from '../../electron/engine/run/runEvents.js';
 
 /** A hand-driven clock: `advance(ms)` runs the timers that fall due, in order. */
 function manualClock() {
@@ -36,7 +36,7 @@ function manualClock() {
   return { clock, advance };
 }
 
-function progress(step: number, losses: number[], state: 'running' | 'paused' = 'running'): WorkerEvent {
+function progress(step: number, losses: number[], state: 'running' | 'paused' = 'running'): RunEvent {
   return {
     type: 'progress',
     progress: { step: step + losses.length, totalSteps: 10_000, loss: losses[losses.length - 1], learningRate: 0.1, stepsPerSecond: 1000, etaSeconds: 5, state },

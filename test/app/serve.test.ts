@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../electron/serve/index.js';
 import { createLabApiClient, LabApiError } from '../../electron/shared/client.js';
-import type { Reply } from '../../electron/shared/contract.js';
+import type { Reply } from '../../electron/shared/channels.js';
 import { connectWebSocketTransport } from '../../electron/shared/wsTransport.js';
 import { MAX_FILE_BYTES } from '../../electron/engine/data/index.js';
 
@@ -281,6 +281,6 @@ describe('serve: POST /upload', () => {
     expect(error).toBeInstanceOf(LabApiError);
     expect(error).toMatchObject({ code: 'DATASET', details: { line: 1 } });
     expect(sentOnSocket).toEqual([]);
-    expect(await lab.info()).toMatchObject({ mode: 'serve' });
+    expect(await lab.app.info()).toMatchObject({ mode: "serve" });
   });
 });

@@ -9,14 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../electron/app/service.js';
-import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import { runModelJob } from '../../electron/engine/worker/jobClient.js';
+import { forkWorker } from '../../electron/engine/worker/client.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
 import { createBackend } from '../../electron/engine/compute/select.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
-import { randomContexts } from '../../electron/engine/io/verify.js';
+import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import type { ExperimentConfig, RunUpdate } from '../../electron/shared/contract.js';
 
 const WORDS = [
@@ -62,8 +61,7 @@ beforeAll(async () => {
     mode: 'serve',
     version: 'test',
     dataDir: path.join(tmp, 'data'),
-    launch: startTrainingProcess,
-    runJob: runModelJob,
+    spawnWorker: forkWorker,
     broadcast: (channel, payload) => {
       if (channel === 'runs.update') updates.push(payload as RunUpdate);
       if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);
@@ -154,14 +152,8 @@ describe('runs through training processes', () => {
       const a = original.logits(x, 256).slice();
       const b = fromLayers.logits(x, 256).slice();
       const c = fromSt.logits(x, 256).slice();
-      let maxB = 0;
-      let maxC = 0;
-      for (let i = 0; i < a.length; i++) {
-        maxB = Math.max(maxB, Math.abs(a[i] - b[i]));
-        maxC = Math.max(maxC, Math.abs(a[i] - c[i]));
-      }
-      expect(maxB).toBeLessThanOrEqual(1e-4);
-      expect(maxC).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(a, c)).toBeLessThanOrEqual(1e-4);
     } finally {
       original.dispose();
       fromLayers.dispose();

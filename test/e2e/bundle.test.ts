@@ -5,24 +5,21 @@
  *
  * Run with `npm run e2e` / `npm test` (they build first and set LAB_E2E=1); a bare `npx vitest run` skips it.
  */
-import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
-import { modelJobRunner, type JobChild } from '../../electron/engine/worker/jobClient.js';
-import type { WorkerEvent } from '../../electron/engine/worker/protocol.js';
+import type { RunEvent } from '../../electron/engine/run/runEvents.js';
+import { WORKER_ENTRIES, forkWorkers, modelJobRunner, trainingLauncher } from '../../electron/engine/worker/client.js';
 
 const OUT = path.resolve(__dirname, '../../out/main');
 const wanted = !!process.env.LAB_E2E;
 if (wanted && !existsSync(path.join(OUT, 'jobWorker.js'))) throw new Error(`LAB_E2E is set but ${OUT}/jobWorker.js is not built`);
 
-/** A bundled entry forked without tsx (execArgv empty): exactly the JavaScript the app ships. */
-function forkBuilt(file: string) {
-  return fork(path.join(OUT, file), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
+/** The bundled entries forked without tsx (execArgv empty): exactly the JavaScript the app ships. */
+const forkBuilt = forkWorkers((kind) => ({ file: path.join(OUT, `${WORKER_ENTRIES[kind]}.js`), execArgv: [] }));
 
 describe.skipIf(!wanted)('built worker entries', () => {
   let dir = '';
@@ -41,26 +38,15 @@ describe.skipIf(!wanted)('built worker entries', () => {
     config.train.evalEvery = 40;
     config.train.inspectEvery = 40;
     config.train.learningRate.decays = [];
-    const child = forkBuilt('trainWorker.js');
-    const events: WorkerEvent[] = [];
-    child.on('message', (m) => events.push(m as WorkerEvent));
-    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.send({ type: 'start', request: { runDir, config, dataset: { kind: 'file', path: words }, backend: 'cpu' } });
-    expect(await exit).toBe(0);
-    const done = events.find((e) => e.type === 'done');
-    expect(done && done.type === 'done' && done.result.steps).toBe(40);
+    const events: RunEvent[] = [];
+    const training = trainingLauncher(forkBuilt)({ runDir, config, dataset: { kind: 'file', path: words }, backend: 'cpu' }, (e) => events.push(e));
+    expect((await training.done).steps).toBe(40);
+    expect(events[0].type).toBe('started');
+    expect(events.at(-1)).toMatchObject({ type: 'done', result: { steps: 40 } });
   }, 60_000);
 
   it('jobWorker.js answers model jobs, and a LabError keeps its code', async () => {
-    const run = modelJobRunner((): JobChild => {
-      const child = forkBuilt('jobWorker.js');
-      return {
-        send: (request) => void child.send(request),
-        onMessage: (handler) => void child.on('message', handler),
-        onExit: (handler) => void child.on('exit', (code, signal) => handler(signal ? `was killed (${signal})` : `exited with code ${code}`)),
-        kill: () => void child.kill('SIGKILL'),
-      };
-    });
+    const run = modelJobRunner(forkBuilt);
     const compare = await run({ kind: 'foldCompare', runDir });
     for (const split of ['train', 'val', 'test'] as const) expect(compare.maxAbsLogitDiff[split]).toBeLessThanOrEqual(1e-4);
     expect(compare.parameterCount.after).toBeLessThan(compare.parameterCount.before);

@@ -21,12 +21,12 @@ import { createBackend } from '../../electron/engine/compute/select.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
 import { decodeOnnxModel } from '../../electron/engine/io/onnx.js';
-import { randomContexts } from '../../electron/engine/io/verify.js';
+import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
+import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NAMES = path.resolve(repo, '../shared/data/names.txt');
 const RENDERER = path.join(repo, 'out/renderer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Screenshots go to test-output/ (ignored) on every run; `npm run screenshots` refreshes the README's copies.
@@ -36,7 +36,7 @@ const SHOTS = path.resolve(repo, process.env.LAB_SCREENSHOTS ?? 'test-output/scr
 const wanted = !!process.env.LAB_E2E;
 if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
 if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ready = wanted && existsSync(NAMES);
+const ready = wanted && HAS_NAMES;
 
 let server: RunningServer;
 let browser: Browser;
@@ -66,12 +66,6 @@ async function trainPreset(presetId: string, steps: number, screenshot?: string)
   await byTestId('train-start').click();
   await expect.poll(async () => (await byTestId('train-status').textContent())?.trim(), { timeout: 240_000, interval: 250 }).toBe('completed');
   return (await byTestId('train-run-id').textContent())!.trim();
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 async function logits(state: ModelState, x: Int32Array, n: number): Promise<Float32Array> {
@@ -105,7 +99,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
 
   it('loads names.txt through the file input: 32,033 words and 182,625 training examples', async () => {
     expect(await byTestId('app-mode').textContent()).toContain('served');
-    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await byTestId('dataset-file-input').setInputFiles(NAMES_TXT);
     await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
     expect((await byTestId('dataset-train-examples').textContent())?.trim()).toBe('182,625');
     expect((await byTestId('dataset-val-examples').textContent())?.trim()).toBe('22,655');
@@ -127,7 +121,7 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     expect((await byTestId('dataset-still-using').textContent())?.replace(/\s+/g, ' ')).toMatch(/still using names\.txt \(32,033 words\)/);
     await shot('dataset-error');
     // The good dataset is loaded again for the runs below.
-    await byTestId('dataset-file-input').setInputFiles(NAMES);
+    await byTestId('dataset-file-input').setInputFiles(NAMES_TXT);
     await expect.poll(async () => (await byTestId('dataset-word-count').textContent())?.trim(), { timeout: 30_000 }).toBe('32,033');
   });
 

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chmod, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +22,7 @@ import {
 import { firstInvalidUtf8Byte } from '../../electron/engine/data/words.js';
 import { LabError } from '../../electron/engine/errors.js';
 import fc from 'fast-check';
-
-const NAMES_TXT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/names.txt');
+import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const fromWords = (words: string[]): WordsSource => ({
@@ -388,7 +386,7 @@ describe('built-in English first names', () => {
   });
 });
 
-describe.skipIf(!existsSync(NAMES_TXT))('names.txt: the lectures\' split', () => {
+describe.skipIf(!HAS_NAMES)('names.txt: the lectures\' split', () => {
   let src: WordsSource;
   beforeAll(async () => {
     src = await readWordsFile(NAMES_TXT);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LabError } from '../../electron/engine/errors.js';
 import { atomicTestHooks } from '../../electron/engine/io/atomic.js';
 import { exportModel, importModel, type CardInfo } from '../../electron/engine/io/exportModel.js';
-import { inferLogitsTf, randomContexts } from '../../electron/engine/io/verify.js';
+import { inferLogitsTf, maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { modelCases, randomState, sameFloats, tinyConfig, useCpuBackend, VOCAB } from './io-fixtures.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'io-export-'));
@@ -211,10 +211,7 @@ describe.skipIf(!hasTorch)('model card PyTorch snippet', () => {
       const lines = run.stdout.trim().split('\n');
       const got = Float32Array.from(JSON.parse(lines[lines.length - 1]) as number[]);
       const want = inferLogitsTf(state, x, n);
-      let max = 0;
-      for (let k = 0; k < want.length; k++) max = Math.max(max, Math.abs(got[k] - want[k]));
-      expect(got.length).toBe(want.length);
-      expect(max).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
       // The README's own prints ran too: logits for an all-'.' context and five sampled names.
       expect(lines.length).toBeGreaterThanOrEqual(3);
     }

@@ -7,23 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareModels, type ModelEvaluator, type SplitExamples } from '../../electron/engine/fold/compare.js';
 import { foldBatchNorm } from '../../electron/engine/fold/fold.js';
 import { FOLD_RELATIVE_TOLERANCE, foldVerdict } from '../../electron/engine/fold/verdict.js';
-import type { HiddenLayerConfig, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
+import type { HiddenLayerConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
-import { paramTensors, scoped, trainedLikeState, type RoleDraws } from '../helpers/tf.js';
+import { TRAINED_BN, block, paramTensors, scoped, trainedLikeState } from '../helpers/tf.js';
 
 const V = 11;
-
-function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
-  return {
-    bias, batchNorm,
-    weightInit: { kind: 'kaiming', gain: 1, scale: 1 },
-    biasInit: { kind: 'normal', scale: 0.1 },
-    gammaInit: { kind: 'constant', value: 1 },
-    betaInit: { kind: 'zero' },
-  };
-}
 
 function config(depth: number, rng: Rng, opts: { bias?: boolean; outputBN?: boolean } = {}): ModelConfig {
   const hidden: HiddenLayerConfig[] = Array.from({ length: depth }, (_, i) => ({
@@ -37,14 +27,6 @@ function config(depth: number, rng: Rng, opts: { bias?: boolean; outputBN?: bool
     batchNorm: { eps: 1e-5, momentum: 0.1 },
   };
 }
-
-/** γ, β and running statistics far from their initial 1/0. */
-const TRAINED_BN: RoleDraws = {
-  gamma: (rng) => 0.5 + rng.uniform(),
-  beta: (rng) => rng.normal() * 0.3,
-  runningMean: (rng) => rng.normal() * 0.5,
-  runningVar: (rng) => 0.3 + 2 * rng.uniform(),
-};
 
 const randomModel = (cfg: ModelConfig, seed: number): ModelState => trainedLikeState(cfg, V, seed, TRAINED_BN);
 

@@ -6,20 +6,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
-import type { Activation, HiddenLayerConfig, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
+import type { Activation, HiddenLayerConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
 import {
-  GRAD_TOLERANCE, GRAD_TOLERANCE_BATCH_OF_2, maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, randomBatch, trainedLikeState, type RoleDraws,
+  GRAD_TOLERANCE, GRAD_TOLERANCE_BATCH_OF_2, TRAINED_BN, block, maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, randomBatch, trainedLikeState,
 } from '../helpers/tf.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const kaiming: InitSpec = { kind: 'kaiming', gain: 5 / 3, scale: 1 };
-const normal: InitSpec = { kind: 'normal', scale: 0.5 };
 
 interface NetShape {
   hidden: { size: number; bias: boolean; batchNorm: boolean; activation: Activation }[];
@@ -27,10 +24,6 @@ interface NetShape {
   blockSize: number;
   embeddingSize: number;
   vocab: number;
-}
-
-function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
-  return { bias, batchNorm, weightInit: kaiming, biasInit: normal, gammaInit: normal, betaInit: normal };
 }
 
 function configOf(shape: NetShape): ModelConfig {
@@ -43,13 +36,6 @@ function configOf(shape: NetShape): ModelConfig {
     batchNorm: { eps: 1e-5, momentum: 0.1 },
   };
 }
-
-/** BatchNorm γ and running buffers all non-trivial (so every term of the math is exercised). */
-const TRAINED_BN: RoleDraws = {
-  gamma: (rng) => 1 + 0.4 * rng.normal(),
-  runningMean: (rng) => 0.3 * rng.normal(),
-  runningVar: (rng) => 0.5 + rng.uniform(),
-};
 
 const randomState = (config: ModelConfig, vocab: number, seed: number): ModelState => trainedLikeState(config, vocab, seed, TRAINED_BN);
 

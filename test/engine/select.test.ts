@@ -13,7 +13,6 @@ import {
   BACKEND_RANKING,
   FUSED_PREFERRED_MAX_FLOPS,
   createBackend,
-  describeBackends,
   planBackends,
   trainingFlopsPerStep,
   type BackendLoader,
@@ -172,24 +171,5 @@ describe('createBackend', () => {
       fused.dispose();
       reference.dispose();
     }
-  });
-});
-
-describe('describeBackends', () => {
-  it('lists every backend in ranking order with availability and a reason', async () => {
-    const list = await describeBackends();
-    expect(list.map((b) => b.id)).toEqual([...BACKEND_RANKING]);
-    const byId = Object.fromEntries(list.map((b) => [b.id, b]));
-    expect(byId.cpu.available).toBe(true);
-    expect(byId.wasm).toMatchObject({ available: true });
-    expect(byId.wasm.reason).toMatch(/WebAssembly/);
-    if (!isInstalled('@tensorflow/tfjs-node-gpu')) {
-      expect(byId['tensorflow-gpu']).toEqual({
-        id: 'tensorflow-gpu',
-        available: false,
-        reason: '@tensorflow/tfjs-node-gpu is not installed (optional dependency)',
-      });
-    }
-    for (const b of list) expect(b.reason.length).toBeGreaterThan(0);
   });
 });

@@ -13,7 +13,7 @@ import { Rng } from '../../electron/engine/util/rng.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { createTfjsBackend, INFERENCE_CHUNK_ROWS } from '../../electron/engine/compute/tfjs/tfjsBackend.js';
 import { loadTf, type LoadedTf } from '../../electron/engine/compute/tfLoaders.js';
-import { oracleTrainStep, paramTensors, scoped, trainedLikeState, type OracleStep, type RoleDraws } from '../helpers/tf.js';
+import { TRAINED_BN, oracleTrainStep, paramTensors, scoped, trainedLikeState, type OracleStep } from '../helpers/tf.js';
 
 const VOCAB = 7;
 const BATCH = 16;
@@ -50,14 +50,6 @@ function randomConfig(rng: Rng): ModelConfig {
     batchNorm: { eps: 1e-5, momentum: 0.1 },
   };
 }
-
-/** γ, β and the running buffers moved off their trivial 1/0 values. */
-const TRAINED_BN: RoleDraws = {
-  gamma: (rng) => 1 + 0.3 * rng.normal(),
-  beta: (rng) => 0.3 * rng.normal(),
-  runningMean: (rng) => 0.3 * rng.normal(),
-  runningVar: (rng) => 0.5 + rng.nextUint32() / 2 ** 32,
-};
 
 const randomState = (config: ModelConfig, seed: number): ModelState => trainedLikeState(config, VOCAB, seed, TRAINED_BN);
 

@@ -10,13 +10,14 @@ import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { builtInWords, prepareDataset } from '../../electron/engine/data/index.js';
 import { std } from '../../electron/engine/inspect/stats.js';
 import { paramUpdateToData, updateRatios, updateToDataFromMoments, updateToDataRatio } from '../../electron/engine/inspect/updateRatio.js';
-import type { Activation, InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
+import type { Activation, ModelConfig } from '../../electron/engine/model/config.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import { paramSpecs, sizeOf, type ModelState } from '../../electron/engine/model/params.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { train } from '../../electron/engine/train/trainer.js';
 import type { UpdateRatioChunk } from '../../electron/engine/train/types.js';
 import { Rng } from '../../electron/engine/util/rng.js';
+import { block } from '../helpers/tf.js';
 
 /** 1e-6 in log10 units ≈ 2.3e-6 relative in the ratio. */
 const LOG10_TOLERANCE = 1e-6;
@@ -81,13 +82,6 @@ describe('updateToDataFromMoments', () => {
 });
 
 // ---------- the fused kernel's moments ----------
-
-const kaiming: InitSpec = { kind: 'kaiming', gain: 5 / 3, scale: 1 };
-const normal: InitSpec = { kind: 'normal', scale: 0.5 };
-
-function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
-  return { bias, batchNorm, weightInit: kaiming, biasInit: normal, gammaInit: normal, betaInit: normal };
-}
 
 /** A random member of the family; γ set to 1 + small spread, as trained BatchNorm gains look. */
 function randomNet(rng: Rng, i: number): { config: ModelConfig; state: ModelState; vocab: number } {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { readStoredRun } from '../../electron/engine/run/runFolder.js';
 import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import type { WorkerEvent } from '../../electron/engine/worker/protocol.js';
+import type { RunEvent } from '../../electron/engine/run/runEvents.js';
 import { smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 function config(steps: number) {
@@ -22,7 +22,7 @@ describe('training process', () => {
 
   it('runs to completion and streams only new data', async () => {
     const runDir = path.join(dir, 'ok');
-    const events: WorkerEvent[] = [];
+    const events: RunEvent[] = [];
     const proc = startTrainingProcess({ runDir, config: config(400), dataset: { kind: 'file', path: words }, backend: 'auto' }, (e) => events.push(e));
     const result = await proc.done;
     expect(result.steps).toBe(400);
@@ -62,13 +62,13 @@ describe('training process', () => {
 
   it('reports a bad dataset as a failed run, not a crash', async () => {
     const runDir = path.join(dir, 'bad');
-    const events: WorkerEvent[] = [];
+    const events: RunEvent[] = [];
     const proc = startTrainingProcess(
       { runDir, config: config(10), dataset: { kind: 'file', path: path.join(dir, 'nope.txt') }, backend: 'auto' },
       (e) => events.push(e),
     );
     await expect(proc.done).rejects.toThrow(/nope\.txt/);
-    const failed = events.find((e) => e.type === 'failed') as Extract<WorkerEvent, { type: 'failed' }>;
+    const failed = events.find((e) => e.type === 'failed') as Extract<RunEvent, { type: 'failed' }>;
     expect(failed.error.code).toBe('DATASET');
   });
 });

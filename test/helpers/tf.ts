@@ -1,8 +1,7 @@
 /** Small tf.js helpers shared by the engine tests that check against the `forwardTf` oracle. */
 import * as tf from '@tensorflow/tfjs';
-import { expect } from 'vitest';
 import { initModel } from '../../electron/engine/model/init.js';
-import type { ModelConfig } from '../../electron/engine/model/config.js';
+import type { InitSpec, LinearBlockConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { paramSpecs, type ModelState, type ParamRole } from '../../electron/engine/model/params.js';
 import { Rng } from '../../electron/engine/util/rng.js';
@@ -24,6 +23,12 @@ export function paramTensors(state: ModelState): Record<string, tf.Tensor> {
   return out;
 }
 
+/** A Linear block of the random test networks: Kaiming tanh-gain weights, every other init a N(0, 0.5²) draw. */
+export function block(bias: boolean, batchNorm: boolean): LinearBlockConfig {
+  const normal: InitSpec = { kind: 'normal', scale: 0.5 };
+  return { bias, batchNorm, weightInit: { kind: 'kaiming', gain: 5 / 3, scale: 1 }, biasInit: normal, gammaInit: normal, betaInit: normal };
+}
+
 /** How to draw each value of a parameter role; roles left out keep their initialisation. */
 export type RoleDraws = Partial<Record<ParamRole, (rng: Rng) => number>>;
 
@@ -43,6 +48,14 @@ export function trainedLikeState(config: ModelConfig, vocabSize: number, seed: n
   }
   return state;
 }
+
+/** BatchNorm γ, β and running statistics as training leaves them: off their initial 1/0, running variances positive. */
+export const TRAINED_BN: RoleDraws = {
+  gamma: (rng) => 1 + 0.3 * rng.normal(),
+  beta: (rng) => 0.3 * rng.normal(),
+  runningMean: (rng) => 0.3 * rng.normal(),
+  runningVar: (rng) => 0.5 + rng.uniform(),
+};
 
 /** One training step as the oracle computes it. */
 export interface OracleStep {
@@ -96,13 +109,8 @@ export function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** max |a − b| over equal-length arrays. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
-  return m;
-}
+/** max |a − b| over equal-length arrays: the engine's own (io/verify.ts), which throws on a length mismatch. */
+export { maxAbsDiff } from '../../electron/engine/io/verify.js';
 
 /**
  * Gradient error allowed between a float32 kernel (the fused one) and the oracle, relative to the scale of

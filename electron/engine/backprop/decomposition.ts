@@ -30,9 +30,6 @@ export type Activation = 'tanh' | 'relu' | 'none';
 export const BN_BASES = ['hprebn', 'bnmeani', 'bndiff', 'bndiff2', 'bnvar', 'bnvar_inv', 'bnraw'] as const;
 export type BnBase = (typeof BN_BASES)[number];
 
-/** The cross-entropy chain, forward order (logits first). */
-export const LOSS_CHAIN = ['logits', 'logit_maxes', 'norm_logits', 'counts', 'counts_sum', 'counts_sum_inv', 'probs', 'logprobs'] as const;
-export type LossBase = (typeof LOSS_CHAIN)[number];
 
 /** One Linear block's tensor names. */
 export interface BlockNames {

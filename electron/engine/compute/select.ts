@@ -9,7 +9,6 @@
  * skipped. Native packages are optional and loaded inside try/catch: missing ones never crash the engine.
  */
 import type { ModelConfig } from '../model/config.js';
-import { initModel } from '../model/init.js';
 import { linearLayouts, type ModelState } from '../model/params.js';
 import { LabError } from '../errors.js';
 import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './types.js';
@@ -172,49 +171,4 @@ function withReport(inner: ComputeBackend, report: BackendReport): ComputeBacken
     state: () => inner.state(),
     dispose: () => inner.dispose(),
   };
-}
-
-export interface BackendAvailability {
-  id: BackendId;
-  available: boolean;
-  /** Why not, or what it is when it is ("TensorFlow.js 4.22.0 on WebAssembly (XNNPACK)"). */
-  reason: string;
-}
-
-/**
- * Every backend in ranking order with whether it loads here and why (for the app's "which backend and why").
- * Loads each backend for real (once per process); the fused kernel is started on a one-layer probe model.
- */
-export async function describeBackends(): Promise<BackendAvailability[]> {
-  const out: BackendAvailability[] = [];
-  for (const id of BACKEND_RANKING) {
-    try {
-      if (id === 'fused') {
-        const probe = await fusedLoader(probeModel(), { id, description: '', skipped: [] });
-        out.push({ id, available: true, reason: probe.report.description });
-        probe.dispose();
-      } else {
-        const loaded = await loadTf(id);
-        out.push({ id, available: true, reason: loaded.description });
-      }
-    } catch (e) {
-      out.push({ id, available: false, reason: e instanceof BackendUnavailableError ? e.message : firstLine(e) });
-    }
-  }
-  return out;
-}
-
-/** A tiny model used only to check that the fused kernel instantiates. */
-function probeModel(): ModelState {
-  const zero = { kind: 'zero' } as const;
-  const block = { bias: true, batchNorm: false, weightInit: zero, biasInit: zero, gammaInit: zero, betaInit: zero };
-  const config: ModelConfig = {
-    blockSize: 1,
-    embeddingSize: 2,
-    embeddingInit: zero,
-    hidden: [{ ...block, size: 2, activation: 'tanh' }],
-    output: block,
-    batchNorm: { eps: 1e-5, momentum: 0.1 },
-  };
-  return initModel(config, 3, 1);
 }

@@ -90,6 +90,3 @@ export interface ComputeBackend {
   /** Frees backend memory (tf tensors, wasm memory). The backend is unusable afterwards. */
   dispose(): void;
 }
-
-/** Creates a compute backend that trains the given state (which it copies; the caller keeps its own). */
-export type ComputeBackendFactory = (state: ModelState) => Promise<ComputeBackend>;

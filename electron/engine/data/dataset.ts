@@ -11,8 +11,7 @@
  */
 import { LabError } from '../errors.js';
 import { describeUnsafeCharacter, quoteShort, UNSAFE_CHARACTER } from '../util/displayText.js';
-import type { SplitName } from '../train/types.js';
-import type { DatasetSummary } from './summary.js';
+import type { DatasetSummary, SplitName } from './summary.js';
 
 export type { DatasetSummary, SplitName };
 import { MT19937 } from './mt19937.js';
@@ -46,7 +45,6 @@ export interface PreparedDataset {
   test: SplitExamples;
 }
 
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
 
 /**
  * Words per split for n words, as makemore computes them: n1 = int(0.8*n), n2 = int(0.9*n) (Python's int()

@@ -2,7 +2,8 @@
  * The dataset summary the app's Dataset view shows. Types only, no Node imports: the renderer's type-check
  * (and the IPC contract) include this file, while the rest of data/ reads files with Node APIs.
  */
-import type { SplitName } from '../train/types.js';
+/** The three splits of the lectures' 80/10/10 split: training, development (validation) and test. */
+export type SplitName = 'train' | 'val' | 'test';
 
 /** What the app's dataset view shows. Plain JSON: safe to send over IPC. */
 export interface DatasetSummary {

@@ -16,6 +16,9 @@ export const MAX_FILE_BYTES = 100 * 1024 * 1024; // 100 MB
 /** The start/end token; a word may not contain it or it would be indistinguishable from a word boundary. */
 export const END_TOKEN = '.';
 
+/** Which words a run trains on: a words file on disk, or the built-in names. Recorded in run.json. */
+export type DatasetRef = { kind: 'file'; path: string } | { kind: 'builtin' };
+
 /** The words of a file plus where they came from (the run directory records this to identify the data). */
 export interface WordsSource {
   /** In file order, duplicates kept (as the lectures do). */

@@ -21,7 +21,7 @@ import { decodeOnnxModel, encodeOnnxModel, ONNX_FILE } from './onnx.js';
 import { decodeModelSafetensors, encodeModelSafetensors } from './safetensors.js';
 import { inferLogitsTf, maxAbsDiff, randomContexts } from './verify.js';
 
-export type { CardInfo, ExportFormat, ExportVerification, FormatVerification } from './modelCard.js';
+export type { CardInfo, ExportFormat, ExportVerification } from './modelCard.js';
 
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const MODEL_CARD_FILE = 'README.md';

@@ -59,16 +59,3 @@ export async function naming<T>(file: string, verb: Verb, fn: () => Promise<T>):
   }
 }
 
-/** Synchronous twin of `naming`. */
-export function namingSync<T>(file: string, verb: Verb, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw describeIoError(e, file, verb);
-  }
-}
-
-/** The errno a LabError('IO') was made from ('ENOSPC', …), if any. */
-export function ioErrno(e: unknown): string | undefined {
-  return e instanceof LabError && e.code === 'IO' ? (e as LabError & { errno?: string }).errno : errnoCode(e);
-}

@@ -7,7 +7,6 @@
  * so the data starts 8-byte aligned. The reader is strict, like the reference implementation: every way a file
  * can be malformed is a LabError('MODEL_FILE') naming the problem, and nothing is read out of bounds.
  */
-import { promises as fs } from 'node:fs';
 import { LabError } from '../errors.js';
 import { quoteShort } from '../util/displayText.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
@@ -165,17 +164,6 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors file')
     tensors.set(s.name, { shape: s.shape, data });
   }
   return { tensors, metadata };
-}
-
-/** Reads and validates a safetensors file from disk. */
-export async function readSafetensorsFile(file: string): Promise<SafetensorsContent> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    throw new LabError('MODEL_FILE', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
 
 /**

@@ -101,10 +101,3 @@ export function parameterCount(config: ModelConfig, vocabSize: number): number {
     .filter((s) => s.trainable)
     .reduce((n, s) => n + sizeOf(s.shape), 0);
 }
-
-/** A deep copy of a model state (tensors are copied, config is structurally cloned). */
-export function cloneState(state: ModelState): ModelState {
-  const tensors: Record<string, Float32Array> = {};
-  for (const [name, data] of Object.entries(state.tensors)) tensors[name] = data.slice();
-  return { config: structuredClone(state.config), vocabSize: state.vocabSize, tensors };
-}

@@ -8,16 +8,15 @@
 import path from 'node:path';
 import { createBackend } from '../compute/select.js';
 import type { BackendChoice } from '../compute/types.js';
-import { builtInWords, prepareDataset, readWordsFile, type PreparedDataset, type WordsSource } from '../data/index.js';
+import { builtInWords, prepareDataset, readWordsFile, type DatasetRef, type PreparedDataset, type SplitName, type WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import type { ExperimentConfig } from '../model/config.js';
 import { initModel } from '../model/init.js';
 import { parameterCount, paramSpecs } from '../model/params.js';
 import { TrainControl } from '../train/control.js';
 import { train } from '../train/trainer.js';
-import type { EvalPoint, LossChunk, SplitName, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
+import type { EvalPoint, LossChunk, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { deriveSeed } from '../util/rng.js';
-import type { DatasetRef, WorkerEvent } from '../worker/protocol.js';
 import { describeIoError } from '../io/ioError.js';
 import {
   checkNewRunFolder,
@@ -31,6 +30,7 @@ import {
   type RunRecord,
 } from './runFolder.js';
 import { saveRunModel } from './modelFiles.js';
+import type { RunEvent } from './runEvents.js';
 
 /** Stream for parameter initialisation (batches use another; see trainer.ts). */
 export const INIT_STREAM = 0;
@@ -47,7 +47,7 @@ export interface ExecuteRunOptions {
   backend: BackendChoice;
   control?: TrainControl;
   /** Receives the same events a training process sends to its parent. */
-  onEvent?: (event: WorkerEvent) => void;
+  onEvent?: (event: RunEvent) => void;
   /** Capture inspector data (default true). */
   inspect?: boolean;
   /** Save a checkpoint every this many seconds of training (default 60) so a crash loses little. */

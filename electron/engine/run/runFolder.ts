@@ -12,13 +12,12 @@
 import { appendFileSync, promises as fs, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendReport } from '../compute/types.js';
-import type { WordsSource } from '../data/index.js';
+import type { DatasetRef, WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { atomicTestHooks, makeDirs, writeFileAtomic, writeFileExclusive } from '../io/atomic.js';
 import { describeIoError, errnoCode, naming } from '../io/ioError.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
-import type { DatasetRef } from '../worker/protocol.js';
 import { LabError } from '../errors.js';
 import { forEachJsonLine } from './jsonLines.js';
 import { StepSeries, ThinnedList, type BucketedValues } from './stepSeries.js';

@@ -3,9 +3,9 @@
  * process boundaries (trainer process → app main → renderer) unchanged.
  */
 import type { BackendReport } from '../compute/types.js';
+import type { SplitName } from '../data/summary.js';
 import type { ExperimentConfig } from '../model/config.js';
 
-export type SplitName = 'train' | 'val' | 'test';
 export type SplitLosses = Record<SplitName, number>;
 
 export interface TrainProgress {

@@ -15,7 +15,7 @@ import { checkFold, openFoldableRun } from '../run/foldRun.js';
 import { loadRunDataset, openRun } from '../run/openRun.js';
 import { readRunRecord } from '../run/runFolder.js';
 import { sampleWords } from '../sample/sample.js';
-import type { ModelJob, ModelJobResult, ModelJobResults, SampleModel } from './jobProtocol.js';
+import type { ModelJob, ModelJobResult, ModelJobResults, SampleModel } from './protocol.js';
 
 export async function executeModelJob<J extends ModelJob>(job: J): Promise<ModelJobResult<J>> {
   return (await execute(job)) as ModelJobResult<J>;

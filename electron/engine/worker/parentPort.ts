@@ -1,8 +1,13 @@
 /**
- * The message port of a child process, whoever started it: Electron's utilityProcess exposes
- * `process.parentPort`, Node's `child_process.fork` exposes `process.send`. Shared by the training and the
- * model-job workers.
+ * The worker side of the protocol (protocol.ts), shared by the training and the model-job process: read the one
+ * request, do the work, stream its events, answer once (`done` or `failed`) and exit.
+ *
+ * The message port differs with whoever started the process: Electron's utilityProcess exposes
+ * `process.parentPort`, Node's `child_process.fork` exposes `process.send`; `parentPort` hides which.
  */
+import { isLabError } from '../errors.js';
+import type { FromWorker, ToWorker, WorkerControl, WorkerKind, WorkerKinds } from './protocol.js';
+
 export interface ParentPort<In, Out> {
   onMessage(handler: (message: In) => void): void;
   /** Sends a message; `sent` (if given) is called once it is safe to exit. */
@@ -15,7 +20,7 @@ type ElectronPort = { on(e: 'message', f: (m: { data: unknown }) => void): void;
  * @param entry the worker's name, for the error when it is run directly
  * @param exitOnDisconnect end the process when a forked parent goes away (nobody left to answer to)
  */
-export function parentPort<In, Out>(entry: string, exitOnDisconnect = false): ParentPort<In, Out> {
+function parentPort<In, Out>(entry: string, exitOnDisconnect: boolean): ParentPort<In, Out> {
   const electronPort = (process as unknown as { parentPort?: ElectronPort }).parentPort;
   if (electronPort) {
     return {
@@ -35,4 +40,38 @@ export function parentPort<In, Out>(entry: string, exitOnDisconnect = false): Pa
     };
   }
   throw new Error(`${entry} must be started as a child process (child_process.fork or utilityProcess.fork)`);
+}
+
+export interface WorkerOptions<K extends WorkerKind> {
+  /** The entry's name, for the error when it is run directly. */
+  entry: string;
+  /** Does the work; `emit` streams events to the parent. Its result or error is the answer. */
+  work(request: WorkerKinds[K]['request'], emit: (event: WorkerKinds[K]['event']) => void): Promise<WorkerKinds[K]['result']>;
+  /** pause / resume / stop, for work that can be controlled. */
+  onControl?(command: WorkerControl): void;
+  /** End the process when a forked parent goes away (nobody left to answer to). */
+  exitOnDisconnect?: boolean;
+}
+
+/**
+ * Serves one request: a LabError is answered with its code, message and details; anything else as INTERNAL
+ * (its stack goes to stderr). The process exits after answering, 0 on success, 1 on failure.
+ */
+export function serveWorker<K extends WorkerKind>(options: WorkerOptions<K>): void {
+  const port = parentPort<ToWorker<K>, FromWorker<K>>(options.entry, options.exitOnDisconnect ?? false);
+  let started = false;
+  port.onMessage((message) => {
+    if (message.type !== 'start') return options.onControl?.(message.type);
+    if (started) return;
+    started = true;
+    options
+      .work(message.request, (event) => port.post({ type: 'event', event }))
+      .then((result): FromWorker<K> => ({ type: 'done', result }))
+      .catch((e: unknown): FromWorker<K> => {
+        if (isLabError(e)) return { type: 'failed', error: { code: e.code, message: e.message, details: e.details } };
+        console.error(`[lab] ${options.entry} failed`, e);
+        return { type: 'failed', error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
+      })
+      .then((answer) => port.post(answer, () => process.exit(answer.type === 'done' ? 0 : 1)));
+  });
 }

@@ -22,7 +22,7 @@ class AppStore {
 
   async load(): Promise<void> {
     try {
-      this.info = await lab.info();
+      this.info = await lab.app.info();
       this.connectionError = null;
     } catch (e) {
       this.connectionError = toErrorInfo(e).message;

@@ -9,7 +9,7 @@ class DatasetStore {
 
   constructor() {
     // The app menu (Ctrl/Cmd+O) loads datasets too; show its result the same way.
-    lab.dataset.onLoaded((event) => {
+    lab.on('dataset.loaded', (event) => {
       if (event.ok) this.set(event.dataset);
       else this.error = event.error;
     });

@@ -41,7 +41,7 @@ class FoldStore {
   async preview(): Promise<void> {
     const id = this.runId;
     if (!id) return;
-    const plan = await this.task(() => lab.fold.preview(id));
+    const plan = await this.task(() => lab.fold.preview({ runId: id }));
     if (plan) {
       this.plan = plan;
       this.step = 2;
@@ -51,7 +51,7 @@ class FoldStore {
   async compare(): Promise<void> {
     const id = this.runId;
     if (!id) return;
-    const comparison = await this.task(() => lab.fold.compare(id));
+    const comparison = await this.task(() => lab.fold.compare({ runId: id }));
     if (comparison) {
       this.comparison = comparison;
       this.step = 3;
@@ -59,7 +59,7 @@ class FoldStore {
   }
 
   async chooseFolder(): Promise<void> {
-    const folder = await this.task(() => lab.dialogs.chooseFolder());
+    const folder = await this.task(() => lab.dialog.chooseFolder());
     if (folder) this.folder = folder;
   }
 

@@ -63,7 +63,7 @@ class PresetsStore {
 
   async remove(id: string): Promise<void> {
     try {
-      await lab.presets.delete(id);
+      await lab.presets.delete({ id });
       this.list = await lab.presets.list();
     } catch (e) {
       this.error = toErrorInfo(e);

@@ -133,7 +133,7 @@ export class RunView {
     let d: Diagnosis;
     try {
       // Main's diagnosis also weighs the update:data history around this step.
-      d = await lab.inspect.diagnose(this.id, step);
+      d = await lab.inspect.diagnose(step === undefined ? { runId: this.id } : { runId: this.id, step });
     } catch {
       // Same engine function on the snapshot alone (e.g. a live snapshot main has not stored yet).
       const snapshot = this.snapshots.find((s) => s.step === step);

@@ -31,8 +31,8 @@ class RunsStore {
   subscribe(): void {
     if (this.subscribed) return;
     this.subscribed = true;
-    lab.runs.onUpdate((u) => this.route(u));
-    lab.runs.onChanged(() => void this.refresh());
+    lab.on('runs.update', (u) => this.route(u));
+    lab.on('runs.changed', () => void this.refresh());
   }
 
   private route(u: RunUpdate): void {
@@ -77,7 +77,7 @@ class RunsStore {
     this.views.set(runId, view);
     this.orphans.delete(runId); // the stored history covers them
     try {
-      view.applyDetail(await lab.runs.get(runId));
+      view.applyDetail(await lab.runs.get({ runId }));
       return view;
     } catch (e) {
       this.views.delete(runId);
@@ -108,9 +108,9 @@ class RunsStore {
     }
   }
 
-  private async control(action: (id: string) => Promise<void>, runId: string): Promise<void> {
+  private async control(action: (request: { runId: string }) => Promise<void>, runId: string): Promise<void> {
     try {
-      await action(runId);
+      await action({ runId });
     } catch (e) {
       this.error = toErrorInfo(e);
     }
@@ -122,7 +122,7 @@ class RunsStore {
 
   async remove(runId: string): Promise<void> {
     try {
-      await lab.runs.delete(runId);
+      await lab.runs.delete({ runId });
       this.views.delete(runId);
       if (this.selectedId === runId) this.selectedId = null;
       await this.refresh();

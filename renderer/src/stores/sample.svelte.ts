@@ -1,5 +1,6 @@
 /** Sampling names from a saved run (optionally folded) or an exported model file. */
-import type { ApiErrorInfo, SampleSource } from '../../../electron/shared/contract.js';
+import type { SampleSource } from '../../../electron/shared/channels.js';
+import type { ApiErrorInfo } from '../../../electron/shared/contract.js';
 import { lab, toErrorInfo } from '../lib/api.js';
 
 class SampleStore {

@@ -1,0 +1,179 @@
+/**
+ * THE channel table of the contract between the UI and the lab's back end (Electron main, or `serve`). Each
+ * channel is declared once, here: its zod request schema and its response type side by side. Everything else is
+ * derived from this table — the request types (`z.infer`), the channel lists, the client's methods (client.ts:
+ * `'runs.get'` becomes `lab.runs.get(request)`), the handler table the back end must implement
+ * (app/service.ts) and the validation main and serve run on every request.
+ *
+ * Adding a channel: one entry below, one handler in app/service.ts (the compiler asks for it).
+ *
+ * Browser-safe: zod, type-only imports from the engine; no Node or Electron imports.
+ */
+import { z } from 'zod';
+import type {
+  AppInfo,
+  BackendOption,
+  DatasetLoaded,
+  DatasetSummary,
+  Diagnosis,
+  ExportResult,
+  FoldComparison,
+  FoldPlan,
+  PresetInfo,
+  RunDetail,
+  RunSummary,
+  RunUpdate,
+  SampleResult,
+  ApiErrorInfo,
+  WorkerQueueState,
+} from './contract.js';
+import {
+  MAX_BASE64_CHARS,
+  backendChoiceSchema,
+  experimentConfigSchema,
+  exportFormatSchema,
+  pathSchema,
+  positiveInt,
+  runIdSchema,
+} from './schemas.js';
+
+/** A type-only marker: carries the type `T`, holds nothing at run time. */
+interface Shape<T> {
+  readonly __shape?: T;
+}
+const shape = <T>(): Shape<T> => ({});
+
+const none = z.undefined();
+const runRef = z.object({ runId: runIdSchema }).strict();
+
+/** Request/response channels (UI → back end). A request of `none` sends `undefined`. */
+export const invokeChannels = {
+  'app.info': { request: none, response: shape<AppInfo>() },
+  /** Electron: native open dialog → load. null when cancelled. Serve: refused (use upload). */
+  'dataset.open': { request: none, response: shape<DatasetSummary | null>() },
+  'dataset.loadFromPath': { request: z.object({ path: pathSchema }).strict(), response: shape<DatasetSummary>() },
+  'dataset.loadBuiltIn': { request: none, response: shape<DatasetSummary>() },
+  /** Bytes as base64 (JSON-safe for the WebSocket; same validator as files; the engine checks the decoded size). */
+  'dataset.upload': {
+    request: z
+      .object({
+        name: z.string().min(1).max(255),
+        base64: z.string().max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'),
+      })
+      .strict(),
+    response: shape<DatasetSummary>(),
+  },
+  'presets.list': { request: none, response: shape<PresetInfo[]>() },
+  /** The title becomes the id (slugified); an existing user preset of that id is replaced; built-in ids are refused. */
+  'presets.save': {
+    request: z
+      .object({ title: z.string().trim().min(1).max(80), description: z.string().max(500), config: experimentConfigSchema })
+      .strict(),
+    response: shape<PresetInfo>(),
+  },
+  'presets.delete': { request: z.object({ id: z.string().min(1).max(100) }).strict(), response: shape<void>() },
+  'backends.describe': { request: none, response: shape<BackendOption[]>() },
+  /** `datasetId` is the `DatasetSummary.id` of a loaded dataset. */
+  'runs.start': {
+    request: z.object({ config: experimentConfigSchema, datasetId: z.string().min(1).max(100), backend: backendChoiceSchema }).strict(),
+    response: shape<RunSummary>(),
+  },
+  'runs.pause': { request: runRef, response: shape<void>() },
+  'runs.resume': { request: runRef, response: shape<void>() },
+  'runs.stop': { request: runRef, response: shape<void>() },
+  'runs.list': { request: none, response: shape<RunSummary[]>() },
+  /** The whole stored history of a run, once; follow a live run with the `runs.update` event. */
+  'runs.get': { request: runRef, response: shape<RunDetail>() },
+  'runs.delete': { request: runRef, response: shape<void>() },
+  /** Diagnosis at a captured step (latest snapshot when `step` is omitted). */
+  'inspect.diagnose': {
+    request: z.object({ runId: runIdSchema, step: z.number().int().min(0).optional() }).strict(),
+    response: shape<Diagnosis>(),
+  },
+  'fold.preview': { request: runRef, response: shape<FoldPlan>() },
+  'fold.compare': { request: runRef, response: shape<FoldComparison>() },
+  /**
+   * `fold` defaults to true; `folder` omitted: Electron asks with a dialog, serve writes under the run's `exports/`
+   * folder; `formats` defaults to every format. null when the user cancelled the folder dialog.
+   */
+  'fold.export': {
+    request: z
+      .object({
+        runId: runIdSchema,
+        fold: z.boolean().optional(),
+        folder: pathSchema.optional(),
+        formats: z.array(exportFormatSchema).min(1).max(3).optional(),
+      })
+      .strict(),
+    response: shape<ExportResult | null>(),
+  },
+  /** The worker queue now (later changes arrive as `workers.changed`). */
+  'workers.get': { request: none, response: shape<WorkerQueueState>() },
+  /** Electron only: native folder picker. null when cancelled. */
+  'dialog.chooseFolder': { request: none, response: shape<string | null>() },
+  sample: {
+    request: z
+      .object({
+        source: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('run'), runId: runIdSchema, folded: z.boolean().optional() }).strict(),
+          z.object({ kind: z.literal('model'), path: pathSchema }).strict(),
+        ]),
+        count: positiveInt(1000),
+        seed: z.number().int().min(0).max(2 ** 53),
+      })
+      .strict(),
+    response: shape<SampleResult>(),
+  },
+} satisfies Record<string, { request: z.ZodType; response: Shape<unknown> }>;
+
+/** Event channels (back end → UI) and their payloads. */
+export const eventChannels = {
+  /** What is new for one run (batched: at most ~20 per second per run). */
+  'runs.update': shape<RunUpdate>(),
+  /** The set of runs changed (started, finished, deleted): re-read `runs.list` if shown. */
+  'runs.changed': shape<{ runIds: string[] }>(),
+  /** The app's own menu (Ctrl/Cmd+O) loaded a dataset, or failed to. */
+  'dataset.loaded': shape<DatasetLoaded>(),
+  /** A worker process started, ended or was queued: who runs, who waits. */
+  'workers.changed': shape<WorkerQueueState>(),
+} satisfies Record<string, Shape<unknown>>;
+
+// ── Derived from the table ────────────────────────────────────────────────────────────────────────────
+
+export type InvokeChannel = keyof typeof invokeChannels;
+export type EventChannel = keyof typeof eventChannels;
+export type RequestOf<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;
+export type ResponseOf<C extends InvokeChannel> = (typeof invokeChannels)[C]['response'] extends Shape<infer T> ? T : never;
+export type EventOf<E extends EventChannel> = (typeof eventChannels)[E] extends Shape<infer T> ? T : never;
+
+/** Where `sample` draws from: a saved run (optionally folded) or a model file on the back end's machine. */
+export type SampleSource = RequestOf<'sample'>['source'];
+
+/** What a back end implements: one handler per invoke channel, given the validated request. */
+export type Handlers = { [C in InvokeChannel]: (request: RequestOf<C>) => Promise<ResponseOf<C>> };
+
+/** Every invoke channel, once (main registers exactly these; anything else is dropped). */
+export const INVOKE_CHANNELS = Object.keys(invokeChannels) as InvokeChannel[];
+export const EVENT_CHANNELS = Object.keys(eventChannels) as EventChannel[];
+
+/**
+ * Every invoke reply is an envelope, so user errors cross any transport with their code and line intact
+ * (Electron's `invoke` rejection would flatten an Error into a string).
+ */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ApiErrorInfo };
+
+export function isInvokeChannel(channel: unknown): channel is InvokeChannel {
+  return typeof channel === 'string' && Object.hasOwn(invokeChannels, channel);
+}
+
+export type ValidationResult<C extends InvokeChannel> = { ok: true; value: RequestOf<C> } | { ok: false; message: string };
+
+/** Validates one request for a channel; the message names the offending field. */
+export function validateRequest<C extends InvokeChannel>(channel: C, payload: unknown): ValidationResult<C> {
+  if (!isInvokeChannel(channel)) return { ok: false, message: `unknown channel ${String(channel)}` };
+  const parsed = (invokeChannels[channel].request as z.ZodType).safeParse(payload);
+  if (parsed.success) return { ok: true, value: parsed.data as RequestOf<C> };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'payload';
+  return { ok: false, message: `invalid ${channel} request: ${where}: ${issue?.message ?? 'invalid'}` };
+}
