@@ -84,7 +84,7 @@ export class DatasetRegistry {
       const file = await this.validate(temp, size, shown);
       const stored = path.join(this.uploadsDir, `${file.source.sha256}.txt`);
       await fs.rename(temp, stored);
-      return this.register({ kind: 'file', path: stored }, { ...file, source: { ...file.source, path: stored } }, 'upload', shown);
+      return this.register({ kind: 'file', path: stored, name: shown }, { ...file, source: { ...file.source, path: stored } }, 'upload', shown);
     } finally {
       await fs.rm(temp, { force: true });
     }

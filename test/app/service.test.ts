@@ -113,6 +113,11 @@ describe('runs through training processes', () => {
     const line = list.find((r) => r.id === started.id)!;
     expect(line).toMatchObject({ status: 'completed', steps: 600, preset: 'zero-init', hasBatchNorm: false, parameterCount: 211 * detail.vocab.length + 6200 }); // C V×10 + W1 30×200 + b1 200 + W2 200×V + b2 V (11,897 for V = 27)
 
+    // The dataset is named as the user named the upload, never by the server's upload path (issue 10, defect 2).
+    expect(line.datasetName).toBe('words.txt');
+    const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', started.id, 'run.json'), 'utf8'));
+    expect(record.dataset.source.name).toBe('words.txt');
+
     const { words } = await service.handlers.sample({ source: { kind: 'run', runId: started.id }, count: 5, seed: 7 });
     expect(words).toHaveLength(5);
     const again = await service.handlers.sample({ source: { kind: 'run', runId: started.id }, count: 5, seed: 7 });
@@ -138,6 +143,11 @@ describe('runs through training processes', () => {
     expect(exported!.folder.startsWith(path.join(tmp, 'data', 'exports'))).toBe(true);
     expect(exported!.files.map((f) => f.name).sort()).toEqual(['README.md', 'lab-model.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin']);
     for (const f of exported!.files) expect(f.bytes).toBeGreaterThan(0);
+    // The model card names the file the user uploaded and leaks no server folder.
+    const card = readFileSync(path.join(exported!.folder, 'README.md'), 'utf8');
+    expect(card).toMatch(/Dataset: words\.txt/);
+    expect(card).not.toContain('uploads');
+    expect(card).not.toContain(tmp);
 
     // The exported files reload (Layers folder and safetensors) and give the unfolded model's logits.
     const run = await openRun(service.runs.dir(started.id));

@@ -17,7 +17,11 @@ export const MAX_FILE_BYTES = 100 * 1024 * 1024; // 100 MB
 export const END_TOKEN = '.';
 
 /** Which words a run trains on: a words file on disk, or the built-in names. Recorded in run.json. */
-export type DatasetRef = { kind: 'file'; path: string } | { kind: 'builtin' };
+/**
+ * Where a run's words come from, as the training process re-reads them. `name` is the file name the user chose
+ * when `path` is not it (an upload is stored under its SHA-256): the name the run records.
+ */
+export type DatasetRef = { kind: 'file'; path: string; name?: string } | { kind: 'builtin' };
 
 /** The words of a file plus where they came from (the run directory records this to identify the data). */
 export interface WordsSource {

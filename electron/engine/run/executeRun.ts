@@ -39,6 +39,15 @@ export async function loadDatasetRef(ref: DatasetRef): Promise<WordsSource> {
   return ref.kind === 'builtin' ? builtInWords() : readWordsFile(ref.path);
 }
 
+/**
+ * The dataset's name as a run records it (run.json, the Runs table, model cards, exports): the file name the
+ * user chose, without its folder. The folder is the user's home or `serve`'s upload store — neither belongs in
+ * files meant to be shared — and the content is identified by its SHA-256 anyway. (Error messages keep the path.)
+ */
+export function recordedDatasetName(ref: DatasetRef, source: WordsSource['source']): string {
+  return ref.kind === 'builtin' ? source.name : path.basename(ref.name ?? ref.path);
+}
+
 export interface ExecuteRunOptions {
   runDir: string;
   runId: string;
@@ -76,7 +85,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
     status: 'running',
     preset: config.preset,
     config,
-    dataset: { ref: options.dataset, source: prepared.source },
+    dataset: { ref: options.dataset, source: { ...prepared.source, name: recordedDatasetName(options.dataset, prepared.source) } },
     vocab: prepared.vocab,
     backend: backend.report,
     checkpointStep: 0,
