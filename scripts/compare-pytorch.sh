@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side speed of this lab and the PyTorch reference on the same machine, in one run.
 #   bash scripts/compare-pytorch.sh [STEPS]        (needs Debian's python3-torch + libopenblas0-pthread)
+# For bn3-shaped networks of any width H and batch B, side by side: scripts/compare-sizes.sh.
 # Prints one markdown table row per measurement; docs/performance.md holds the table we measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,5 @@ for pair in "zero-init:zero" "bn3-fold:bn3"; do
     node -e 'const r = JSON.parse(process.argv[1]); console.log(`| ${r.preset} | Makemore Lab | ${r.backend} | ${r.stepsPerSecond.toFixed(0)} | ${r.stepsPerSecondInspecting.toFixed(0)} (${r.inspectOverhead >= 0 ? "+" : ""}${(100 * r.inspectOverhead).toFixed(1)}% time) |`)' "$json"
   done
 done
+# SIZES=100/32,1024/1024 also runs the width/batch comparison (scripts/compare-sizes.sh) after the presets.
+if [ -n "${SIZES:-}" ]; then echo; bash scripts/compare-sizes.sh "$SIZES"; fi

@@ -26,7 +26,7 @@
 
 /* `init` (null = start from 0) holds the starting values of the tile's rows, `is` floats apart: the bias
    (is = 0, the same row for every output row) or Out itself (is = N) when adding a later block of K. */
-static inline void tile4x8(int K, const float *a0, int sai, int sap, const float *B, int N, float *C, const float *init, int is) {
+static inline void tile4x8(int K, const float *a0, int sai, int sap, const float *B, int ldb, int N, float *C, const float *init, int is) {
   const float *a1 = a0 + sai, *a2 = a1 + sai, *a3 = a2 + sai;
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
   if (init) {
@@ -38,7 +38,7 @@ static inline void tile4x8(int K, const float *a0, int sai, int sap, const float
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
   }
   for (int p = 0; p < K; p++) {
-    const float *b = B + p * N;
+    const float *b = B + p * ldb;
     v128_t b0 = LD(b), b1 = LD(b + 4);
     int o = p * sap;
     v128_t a = BCAST(a0 + o);
@@ -89,7 +89,7 @@ static inline void tile4x4(int K, const float *a0, int sai, int sap, const float
   ST(C + 3 * N, c3);
 }
 
-static inline void tile1x8(int K, const float *a0, int sap, const float *B, int N, float *C, const float *init) {
+static inline void tile1x8(int K, const float *a0, int sap, const float *B, int ldb, float *C, const float *init) {
   v128_t c0, c1;
   if (init) {
     c0 = LD(init);
@@ -98,7 +98,7 @@ static inline void tile1x8(int K, const float *a0, int sap, const float *B, int 
     c0 = c1 = wasm_f32x4_splat(0.0f);
   }
   for (int p = 0; p < K; p++) {
-    const float *b = B + p * N;
+    const float *b = B + p * ldb;
     v128_t a = BCAST(a0 + p * sap);
     c0 = ADD(c0, MUL(a, LD(b)));
     c1 = ADD(c1, MUL(a, LD(b + 4)));
@@ -133,7 +133,7 @@ static void gemm_block(int M, int N, int K, const float *A, int sai, int sap, co
     float *c = C + i * N;
     const float *init = accumulate ? c : bias;
     int j = j0;
-    for (; j + 8 <= j1; j += 8) tile4x8(K, a, sai, sap, B + j, N, c + j, init ? init + j : 0, is);
+    for (; j + 8 <= j1; j += 8) tile4x8(K, a, sai, sap, B + j, N, N, c + j, init ? init + j : 0, is);
     if (j + 4 <= j1) tile4x4(K, a, sai, sap, B + j, N, c + j, init ? init + j : 0, is);
     if (tail >= 0) tile4x4(K, a, sai, sap, B + tail, N, c + tail, init ? init + tail : 0, is);
   }
@@ -148,6 +148,65 @@ static void gemm_block(int M, int N, int K, const float *A, int sai, int sap, co
   }
 }
 
+/*
+ * Large products (see gemm) copy each KB×NB slice of Bm into 8-column strips, strip after strip, so a tile's
+ * inner loop reads 32 contiguous bytes per step of K instead of one row of Bm every N floats (for N = 1024
+ * that stride is 4 KiB: every row lands in the same L1 set and the panel kept spilling to L2). When A is read
+ * transposed (dW = Hᵀ·dZ: sai = 1, sap = M, again one row per step), its 4-row block is copied to
+ * pack_a[p·4 + r] too. The sums are the same operations in the same order as gemm_block's (bias, then p
+ * ascending, slice after slice), so results are bit-identical to the unpacked path.
+ */
+static float pack_b[GEMM_KB * GEMM_NB];
+static float pack_a[GEMM_KB * 4];
+
+static void gemm_packed_slice(int M, int N, int kb, const float *A, int sai, int sap, const float *B, float *C, const float *bias,
+                              int j0, int w8, int accumulate) {
+  for (int s = 0; s < w8; s += 8) {
+    float *dst = pack_b + s * kb;
+    const float *src = B + j0 + s;
+    for (int p = 0; p < kb; p++) {
+      ST(dst + 8 * p, LD(src + p * N));
+      ST(dst + 8 * p + 4, LD(src + p * N + 4));
+    }
+  }
+  const int is = accumulate ? N : 0;
+  int i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const float *a = A + i * sai;
+    int asai = sai, asap = sap;
+    if (sai == 1) {
+      for (int p = 0; p < kb; p++) ST(pack_a + 4 * p, LD(a + p * sap));
+      a = pack_a, asap = 4;
+    }
+    float *c = C + i * N + j0;
+    const float *init = accumulate ? c : bias ? bias + j0 : 0;
+    for (int s = 0; s < w8; s += 8) tile4x8(kb, a, asai, asap, pack_b + s * kb, 8, N, c + s, init ? init + s : 0, is);
+  }
+  for (; i < M; i++) {
+    float *c = C + i * N + j0;
+    const float *init = accumulate ? c : bias ? bias + j0 : 0;
+    for (int s = 0; s < w8; s += 8) tile1x8(kb, A + i * sai, sap, pack_b + s * kb, 8, c + s, init ? init + s : 0);
+  }
+}
+
+/* Packing pays once a copied panel is reused by many rows; the presets' products (M = 32 rows, or K = 32) stay
+   on the direct path. */
+#define GEMM_PACK_MIN 64
+
+static void gemm_packed(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
+  const int n8 = N & ~7;
+  for (int j0 = 0; j0 < n8; j0 += GEMM_NB) {
+    const int w8 = n8 - j0 < GEMM_NB ? n8 - j0 : GEMM_NB;
+    for (int p0 = 0; p0 < K; p0 += GEMM_KB) {
+      const int kb = K - p0 < GEMM_KB ? K - p0 : GEMM_KB;
+      gemm_packed_slice(M, N, kb, A + p0 * sap, sai, sap, B + p0 * N, C, bias, j0, w8, p0 > 0);
+    }
+  }
+  /* The last N mod 8 columns, unpacked, in one slice (its tiles may overlap the packed columns and rewrite
+     them with identical values, as gemm_block's ragged panels do). */
+  if (n8 < N) gemm_block(M, N, K, A, sai, sap, B, C, bias, n8, N, 0);
+}
+
 static void gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
   if (N < 4) {
     for (int i = 0; i < M; i++)
@@ -156,6 +215,10 @@ static void gemm(int M, int N, int K, const float *A, int sai, int sap, const fl
         for (int p = 0; p < K; p++) s += A[i * sai + p * sap] * B[p * N + j];
         C[i * N + j] = s;
       }
+    return;
+  }
+  if (M >= GEMM_PACK_MIN && K >= GEMM_PACK_MIN && N >= 8) {
+    gemm_packed(M, N, K, A, sai, sap, B, C, bias);
     return;
   }
   for (int j0 = 0; j0 < N; j0 += GEMM_NB) {

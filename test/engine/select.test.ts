@@ -11,11 +11,13 @@ import { findPreset } from '../../electron/engine/model/presets.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
 import {
   BACKEND_RANKING,
-  FUSED_PREFERRED_MAX_FLOPS,
+  MEASURED_RATES,
   createBackend,
   planBackends,
+  predictStepMs,
   trainingFlopsPerStep,
   type BackendLoader,
+  type RateTable,
 } from '../../electron/engine/compute/select.js';
 import { BackendUnavailableError, isInstalled } from '../../electron/engine/compute/tfLoaders.js';
 import { Rng } from '../../electron/engine/util/rng.js';
@@ -43,20 +45,38 @@ describe('the size decision (pure)', () => {
     expect(trainingFlopsPerStep(wide, 27, 4096)).toBe(6 * 4096 * (30 * 1024 + 1024 * 27));
   });
 
-  it('auto puts the fused kernel first for small models and says why the native backends lost', () => {
+  it('auto puts the fused kernel first for small models and names both predictions when a native backend loses', () => {
     const plan = planBackends('auto', trainingFlopsPerStep(bn3, 27, 32));
-    expect(plan.order).toEqual(['fused', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
-    expect(plan.demoted.map((d) => d.id)).toEqual(['tensorflow-gpu', 'tensorflow']);
-    for (const d of plan.demoted) expect(d.reason).toMatch(/slower than the fused kernel for this size \(3\.0 MFLOP\/step < 50\)/);
+    // 3.0 MFLOP: fused 0.12 ms < wasm 1.3 ms < tensorflow 3.1 ms < tensorflow-gpu 3.8 ms < cpu 8.3 ms
+    expect(plan.order).toEqual(['fused', 'wasm', 'tensorflow', 'tensorflow-gpu', 'cpu']);
+    expect(plan.demoted.map((d) => d.id)).toEqual(['tensorflow', 'tensorflow-gpu']);
+    expect(plan.demoted[1].reason).toBe(
+      'slower than fused for this size: predicted 3.8 ms/step (estimated: 3.8 ms + 3.0 MFLOP at 5000 GFLOP/s) ' +
+        'vs 0.12 ms/step (measured: 0.036 ms + 3.0 MFLOP at 34 GFLOP/s)',
+    );
   });
 
-  it('auto keeps the default ranking for large models (hidden 1024, batch 4096)', () => {
+  it('auto keeps the general ranking for large models (hidden 1024, batch 4096)', () => {
     const flops = trainingFlopsPerStep(wide, 27, 4096);
-    expect(flops).toBeGreaterThan(FUSED_PREFERRED_MAX_FLOPS);
     expect(planBackends('auto', flops)).toEqual({ order: [...BACKEND_RANKING], demoted: [] });
-    // the threshold itself belongs to the large side
-    expect(planBackends('auto', FUSED_PREFERRED_MAX_FLOPS).order[0]).toBe('tensorflow-gpu');
-    expect(planBackends('auto', FUSED_PREFERRED_MAX_FLOPS - 1).order[0]).toBe('fused');
+  });
+
+  it('auto follows injected measurements: the crossover moves with the rates', () => {
+    // fused: no overhead at 20 GFLOP/s; GPU: 2 ms a step at 1000 GFLOP/s → equal at 2/(1/20e6 − 1/1e9) ≈ 40.8 MFLOP
+    const rates: RateTable = {
+      ...MEASURED_RATES,
+      fused: { overheadMs: 0, gflops: 20, source: 'measured' },
+      'tensorflow-gpu': { overheadMs: 2, gflops: 1000, source: 'measured' },
+    };
+    expect(planBackends('auto', 40e6, rates).order.slice(0, 2)).toEqual(['fused', 'tensorflow-gpu']);
+    expect(planBackends('auto', 42e6, rates).order.slice(0, 2)).toEqual(['tensorflow-gpu', 'fused']);
+    expect(predictStepMs(rates.fused, 40e6)).toBeCloseTo(2, 10);
+    // a GPU measured with almost no per-step overhead wins even at bn3's size
+    const fastLaunch = { ...rates, 'tensorflow-gpu': { overheadMs: 0.01, gflops: 1000, source: 'measured' } };
+    expect(planBackends('auto', trainingFlopsPerStep(bn3, 27, 32), fastLaunch).order[0]).toBe('tensorflow-gpu');
+    // equal predictions keep the general ranking
+    const same = Object.fromEntries(BACKEND_RANKING.map((id) => [id, { overheadMs: 1, gflops: 1, source: 'measured' }])) as RateTable;
+    expect(planBackends('auto', 1e6, same)).toEqual({ order: [...BACKEND_RANKING], demoted: [] });
   });
 
   it('forced choices try only themselves (tensorflow: GPU package first, then CPU)', () => {
@@ -111,14 +131,31 @@ describe('createBackend', () => {
     }
   });
 
+  it('auto with injected measurements starts the predicted-fastest backend and prints the rates it beat', async () => {
+    const rates: RateTable = { ...MEASURED_RATES, cpu: { overheadMs: 0.001, gflops: 1e6, source: 'measured' } };
+    const backend = await createBackend(smallState(), 'auto', { rates });
+    try {
+      expect(backend.report.id).toBe('cpu');
+      const fused = backend.report.skipped.find((s) => s.id === 'fused')!;
+      expect(fused.reason).toBe(
+        'slower than cpu for this size: predicted 0.12 ms/step (measured: 0.036 ms + 3.0 MFLOP at 34 GFLOP/s) ' +
+          'vs 0.0010 ms/step (measured: 0.0010 ms + 3.0 MFLOP at 1000000 GFLOP/s)',
+      );
+      expect(backend.report.skipped.map((s) => s.id).sort()).toEqual(['fused', 'tensorflow', 'tensorflow-gpu', 'wasm']);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it('auto on a small model whose fused kernel fails falls back down the ranking', async () => {
     const backend = await createBackend(smallState(), 'auto', { loaders: { fused: unavailable('kernel missing'), wasm: unavailable('no wasm') } });
     try {
       expect(backend.report.id).toBe(nativeInstalled ? backend.report.id : 'cpu');
       expect(backend.report.skipped[0]).toEqual({ id: 'fused', reason: 'kernel missing' });
       if (!nativeInstalled) {
-        expect(backend.report.skipped.map((s) => s.id)).toEqual(['fused', 'tensorflow-gpu', 'tensorflow', 'wasm']);
-        expect(backend.report.skipped[1].reason).toMatch(/not installed/);
+        // at 3 MFLOP the predicted order is fused, wasm, tensorflow, tensorflow-gpu, cpu
+        expect(backend.report.skipped.map((s) => s.id)).toEqual(['fused', 'wasm', 'tensorflow', 'tensorflow-gpu']);
+        expect(backend.report.skipped[2].reason).toMatch(/not installed/);
       }
     } finally {
       backend.dispose();
@@ -147,8 +184,8 @@ describe('createBackend', () => {
     const auto = await createBackend(smallState(), 'auto');
     try {
       expect(auto.report.id).toBe('fused');
-      expect(auto.report.skipped.map((s) => s.id)).toEqual(['tensorflow-gpu', 'tensorflow']);
-      for (const s of auto.report.skipped) expect(s.reason).toMatch(/slower than the fused kernel for this size/);
+      expect(auto.report.skipped.map((s) => s.id)).toEqual(['tensorflow', 'tensorflow-gpu']);
+      for (const s of auto.report.skipped) expect(s.reason).toMatch(/^slower than fused for this size: predicted .* GFLOP\/s\)/);
     } finally {
       auto.dispose();
     }

@@ -3,9 +3,9 @@
  *
  * Ranking for `auto` (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu) → tensorflow
  * (@tensorflow/tfjs-node) → fused (WebAssembly SIMD kernel) → wasm (@tensorflow/tfjs-backend-wasm) → cpu.
- * Except that for small models the fused kernel goes first: a libtensorflow step costs ~150 kernel launches
- * of tens of µs each whatever the size, which the fused kernel beats until the arithmetic dominates (see
- * `autoPlan`). Every backend ranked above the one that runs appears in the report with the reason it was
+ * But `auto` orders them by predicted step time for the model's size (per-step overhead + FLOPs at a measured
+ * rate, `MEASURED_RATES`): a libtensorflow step costs ~150 kernel launches of tens of µs each whatever the size,
+ * which the fused kernel beats until the arithmetic dominates (see `planBackends`). Every backend ranked above the one that runs appears in the report with the reason it was
  * skipped. Native packages are optional and loaded inside try/catch: missing ones never crash the engine.
  */
 import type { ModelConfig } from '../model/config.js';
@@ -15,18 +15,42 @@ import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './
 import { createTfjsBackend } from './tfjs/tfjsBackend.js';
 import { BackendUnavailableError, NATIVE_PACKAGES, firstLine, isInstalled, loadTf, type TfBackendId } from './tfLoaders.js';
 
-/** Default ranking, fastest first (for models above the fused-kernel threshold). */
+/** General ranking, fastest first on large models; ties in predicted step time keep this order. */
 export const BACKEND_RANKING: readonly BackendId[] = ['tensorflow-gpu', 'tensorflow', 'fused', 'wasm', 'cpu'];
 
 /**
- * Below this many floating-point operations per training step, `auto` prefers the fused kernel to
- * libtensorflow (GPU or CPU). Why 50 MFLOP: a libtensorflow step of this MLP family launches ~150 kernels at
- * ~20–30 µs each, ≈3–5 ms per step regardless of size; the fused kernel runs ≈12 GFLOP/s on one core, so it
- * finishes 50 MFLOP in ≈4 ms — about the point where the native path's fixed overhead stops dominating.
- * For reference: bn3 at batch 32 is ≈3 MFLOP/step (fused wins by far); hidden 1024 at batch 4096 is
- * ≈1.4 GFLOP/step (the GPU wins).
+ * What a training step costs on one backend: a fixed part that does not grow with the model (kernel launches,
+ * dispatch, per-step bookkeeping) plus the arithmetic at a sustained rate. `source` says where the figures come
+ * from, and is printed with them.
  */
-export const FUSED_PREFERRED_MAX_FLOPS = 50e6;
+export interface BackendRate {
+  overheadMs: number;
+  gflops: number;
+  source: string;
+}
+export type RateTable = Record<BackendId, BackendRate>;
+
+/**
+ * The rates `auto` ranks by (docs/performance.md has the measurements). fused: fitted to steps per CPU-second of
+ * bn3-shaped nets on the 2-core EPYC (scripts/compare-sizes.sh, 2026-11-30: 8,100/s at 3 MFLOP, 5.1/s at 6.8 GFLOP).
+ * wasm and cpu: a rate from single tf.js matMuls (PERF-NOTES: ≈12 GFLOP/s plain, ≈8× slower transposed, on wasm;
+ * ≈0.6 on cpu) and the overhead that makes bn3-fold's measured 781 and 121 steps/s (compare-pytorch.sh).
+ * The libtensorflow backends could not be installed in this workplace, so theirs are ESTIMATES: ≈150 kernel
+ * launches per step at 20–25 µs, and a conservative sustained rate (OpenBLAS-class CPU on 2 cores; a mid-range
+ * GPU). Replace an estimate by a measurement by passing `rates` to createBackend.
+ */
+export const MEASURED_RATES: RateTable = {
+  'tensorflow-gpu': { overheadMs: 3.75, gflops: 5000, source: 'estimated' },
+  tensorflow: { overheadMs: 3, gflops: 50, source: 'estimated' },
+  fused: { overheadMs: 0.036, gflops: 34, source: 'measured' },
+  wasm: { overheadMs: 1.0, gflops: 10, source: 'fitted to one measurement' },
+  cpu: { overheadMs: 3.3, gflops: 0.6, source: 'fitted to one measurement' },
+};
+
+/** Predicted milliseconds per training step of `flopsPerStep` at `rate`. */
+export function predictStepMs(rate: BackendRate, flopsPerStep: number): number {
+  return rate.overheadMs + flopsPerStep / (rate.gflops * 1e6);
+}
 
 /**
  * Training FLOPs per step of the MLP family: each Linear costs 2·B·in·out forward and twice that backward
@@ -40,15 +64,29 @@ export function trainingFlopsPerStep(config: ModelConfig, vocabSize: number, bat
 /** The order in which to try backends, plus the ones demoted (with the reason) — a pure decision. */
 export interface BackendPlan {
   order: BackendId[];
-  /** Backends ranked better in general but placed after `fused` for this size. */
+  /** Backends ranked better in general but placed after the first choice for this size, and why. */
   demoted: { id: BackendId; reason: string }[];
 }
 
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(2));
+
+/** "predicted 4.1 ms/step (estimated: 3.75 ms + 3.0 MFLOP at 5000 GFLOP/s)" */
+function describePrediction(id: BackendId, flopsPerStep: number, rates: RateTable): string {
+  const r = rates[id];
+  return `${fmt(predictStepMs(r, flopsPerStep))} ms/step (${r.source}: ${fmt(r.overheadMs)} ms + ${fmt(flopsPerStep / 1e6)} MFLOP at ${fmt(r.gflops)} GFLOP/s)`;
+}
+
+/** Why `loser` (ranked above `winner` in general) was passed over for this size, with both predictions. */
+export function slowerReason(loser: BackendId, winner: BackendId, flopsPerStep: number, rates: RateTable = MEASURED_RATES): string {
+  return `slower than ${winner} for this size: predicted ${describePrediction(loser, flopsPerStep, rates)} vs ${describePrediction(winner, flopsPerStep, rates)}`;
+}
+
 /**
- * Which backends to try, in order, for a choice and a model size (training FLOPs per step).
- * `auto` on a small model moves `fused` ahead of the libtensorflow backends.
+ * Which backends to try, in order, for a choice and a model size (training FLOPs per step). `auto` orders every
+ * backend by its predicted step time from `rates` (ties keep BACKEND_RANKING's order), so the fused kernel leads
+ * while per-step overhead dominates and a faster-computing backend takes over once the arithmetic does.
  */
-export function planBackends(choice: BackendChoice, flopsPerStep: number): BackendPlan {
+export function planBackends(choice: BackendChoice, flopsPerStep: number, rates: RateTable = MEASURED_RATES): BackendPlan {
   switch (choice) {
     case 'tensorflow':
       return { order: ['tensorflow-gpu', 'tensorflow'], demoted: [] };
@@ -57,18 +95,17 @@ export function planBackends(choice: BackendChoice, flopsPerStep: number): Backe
     case 'cpu':
       return { order: [choice], demoted: [] };
     case 'auto': {
-      if (flopsPerStep >= FUSED_PREFERRED_MAX_FLOPS) return { order: [...BACKEND_RANKING], demoted: [] };
-      const mflop = (x: number) => (x / 1e6).toPrecision(2);
-      const reason = `slower than the fused kernel for this size (${mflop(flopsPerStep)} MFLOP/step < ${mflop(FUSED_PREFERRED_MAX_FLOPS)})`;
-      return {
-        order: ['fused', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
-        demoted: [
-          { id: 'tensorflow-gpu', reason },
-          { id: 'tensorflow', reason },
-        ],
-      };
+      const ms = (id: BackendId) => predictStepMs(rates[id], flopsPerStep);
+      const order = [...BACKEND_RANKING].sort((a, b) => ms(a) - ms(b) || BACKEND_RANKING.indexOf(a) - BACKEND_RANKING.indexOf(b));
+      return { order, demoted: outrankedBy(order, 0).map((id) => ({ id, reason: slowerReason(id, order[0], flopsPerStep, rates) })) };
     }
   }
+}
+
+/** Backends placed after order[k] that rank above it in general. */
+function outrankedBy(order: BackendId[], k: number): BackendId[] {
+  const rank = (id: BackendId) => BACKEND_RANKING.indexOf(id);
+  return order.slice(k + 1).filter((id) => rank(id) < rank(order[k]));
 }
 
 /** How one backend is brought up; injectable so the selection logic is testable without native packages. */
@@ -77,6 +114,8 @@ export type BackendLoader = (state: ModelState, report: BackendReport) => Promis
 export interface CreateBackendOptions {
   /** Minibatch size the model will train with (the size decision); default 32. */
   batchSize?: number;
+  /** Per-backend step costs `auto` ranks by (default MEASURED_RATES); tests and fresh measurements inject their own. */
+  rates?: RateTable;
   /** Replace the loader of some backends (tests). */
   loaders?: Partial<Record<BackendId, BackendLoader>>;
 }
@@ -92,13 +131,16 @@ export async function createBackend(
   opts: CreateBackendOptions = {},
 ): Promise<ComputeBackend> {
   const flops = trainingFlopsPerStep(state.config, state.vocabSize, opts.batchSize ?? 32);
-  const plan = planBackends(choice, flops);
+  const rates = opts.rates ?? MEASURED_RATES;
+  const plan = planBackends(choice, flops, rates);
   const failed: { id: BackendId; reason: string }[] = [];
   for (const [k, id] of plan.order.entries()) {
     const report: BackendReport = { id, description: '', skipped: [...failed] };
-    // Demoted backends come after the winner in the order but rank above it in general: say why they lost.
-    for (const d of plan.demoted) {
-      if (plan.order.indexOf(d.id) > k) report.skipped.push({ id: d.id, reason: withInstallNote(d.id, d.reason) });
+    // Under auto, backends placed after this one but ranked above it in general lost on predicted speed: say so.
+    if (choice === 'auto') {
+      for (const lost of outrankedBy(plan.order, k)) {
+        report.skipped.push({ id: lost, reason: withInstallNote(lost, slowerReason(lost, id, flops, rates)) });
+      }
     }
     try {
       const loader = opts.loaders?.[id] ?? DEFAULT_LOADERS[id];
