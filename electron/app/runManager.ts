@@ -148,6 +148,7 @@ export class RunManager {
       vocab: record.vocab,
       params,
       examples: record.result?.examples ?? null,
+      unigramEntropy: record.unigramEntropy ?? null,
       // Bounded however long the run (streamed and bucketed by readStoredRun); holes are null, the chart skips them.
       losses: { fromStep: 0, every: stored.losses.every, losses: stored.losses.values as number[] },
       ratios: stored.ratios ? { fromStep: 0, every: stored.ratios.every, params: stored.ratios.params, ratios: stored.ratios.rows } : null,

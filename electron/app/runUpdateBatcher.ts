@@ -53,6 +53,7 @@ export class RunUpdateBatcher {
           vocab: event.vocab,
           params: event.params,
           parameterCount: event.parameterCount,
+          unigramEntropy: event.unigramEntropy,
         };
         u.status = 'running';
         break;

@@ -149,6 +149,8 @@ export interface RunDetail {
   /** Trainable parameter names in canonical order (columns of ratio chunks). */
   params: string[];
   examples: Record<SplitName, number> | null;
+  /** Entropy of the training split's next-token frequencies (nats); null for runs saved before it was recorded. */
+  unigramEntropy: number | null;
   /**
    * Minibatch losses from step `losses.fromStep` (normally 0): one per step, or — for a run longer than the
    * server keeps per step (262,144 steps) — the mean of each bucket of `every` steps, so a run of any length
@@ -178,6 +180,8 @@ export interface RunUpdate {
     vocab: string[];
     params: string[];
     parameterCount: number;
+    /** Entropy of the training split's next-token frequencies (nats): where a context-free model stalls. */
+    unigramEntropy: number | null;
   };
   /** Latest progress (step, loss, steps/s, ETA). */
   progress?: TrainProgress;

@@ -127,6 +127,8 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
 
   it('exercise 1: zero-init for 3,000 steps — the inspector names b2 as the only changed parameter', async () => {
     await trainPreset('zero-init', 3000, 'presets');
+    // The stall has a visible explanation: the loaded data's unigram entropy, drawn as the floor.
+    expect((await byTestId('train-floor').textContent())?.replace(/\s+/g, ' ')).toMatch(/unigram entropy of the training split, 2\.8226/);
     // The loss chart reads out the values under the pointer, and switches between log and linear axes.
     const chartBox = (await byTestId('train-loss-chart').boundingBox())!;
     await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4);

@@ -18,6 +18,7 @@ import { train } from '../train/trainer.js';
 import type { EvalPoint, LossChunk, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { deriveSeed } from '../util/rng.js';
 import { describeIoError } from '../io/ioError.js';
+import { unigramEntropy } from '../data/unigram.js';
 import {
   checkNewRunFolder,
   claimRunFolder,
@@ -87,6 +88,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
     config,
     dataset: { ref: options.dataset, source: { ...prepared.source, name: recordedDatasetName(options.dataset, prepared.source) } },
     vocab: prepared.vocab,
+    unigramEntropy: unigramEntropy(prepared.train.y, prepared.train.n, vocabSize),
     backend: backend.report,
     checkpointStep: 0,
     result: null,
@@ -107,6 +109,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
       vocab: prepared.vocab,
       params: paramSpecs(config.model, vocabSize).filter((s) => s.trainable).map((s) => s.name),
       parameterCount: parameterCount(config.model, vocabSize),
+      unigramEntropy: record.unigramEntropy ?? null,
     });
 
     const metrics = new JsonLinesAppender(path.join(runDir, METRICS_FILE));

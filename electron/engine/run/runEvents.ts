@@ -17,6 +17,8 @@ export type RunEvent =
       /** Trainable parameter names in canonical order (columns of update-ratio chunks). */
       params: string[];
       parameterCount: number;
+      /** Entropy of the training split's next-token frequencies (nats): the floor of a context-free model. */
+      unigramEntropy: number | null;
     }
   | { type: 'progress'; progress: TrainProgress; loss: LossChunk; ratios: UpdateRatioChunk | null }
   | { type: 'eval'; point: EvalPoint }

@@ -41,6 +41,8 @@ export interface RunRecord {
   config: ExperimentConfig;
   dataset: { ref: DatasetRef; source: WordsSource['source'] };
   vocab: string[];
+  /** Entropy of the training split's next-token frequencies in nats (absent in runs saved before it was recorded). */
+  unigramEntropy?: number | null;
   backend: BackendReport | null;
   /** Steps reached by the last saved checkpoint (the model on disk). */
   checkpointStep: number;

@@ -30,6 +30,8 @@ export class RunView {
   params = $state.raw<string[]>([]);
   examples = $state.raw<Record<SplitName, number> | null>(null);
   parameterCount = $state<number | null>(null);
+  /** The training split's unigram entropy (nats): the loss chart's floor line. */
+  unigramEntropy = $state<number | null>(null);
   progress = $state.raw<TrainProgress | null>(null);
   evals = $state.raw<EvalPoint[]>([]);
   snapshots = $state.raw<InspectionSnapshot[]>([]);
@@ -66,6 +68,7 @@ export class RunView {
     this.vocab = detail.vocab;
     this.params = detail.params;
     this.examples = detail.examples;
+    this.unigramEntropy = detail.unigramEntropy;
     this.parameterCount = detail.summary.parameterCount;
     this.result = detail.result;
     this.error = detail.summary.error;
@@ -93,6 +96,7 @@ export class RunView {
       this.vocab = u.started.vocab;
       this.params = u.started.params;
       this.parameterCount = u.started.parameterCount;
+      this.unigramEntropy = u.started.unigramEntropy;
       summary = { ...summary, backend: u.started.backend.id, parameterCount: u.started.parameterCount };
     }
     if (u.progress) {
