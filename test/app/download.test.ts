@@ -57,6 +57,7 @@ function get(pathAndQuery: string, method = 'GET'): Promise<Answer> {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('aborted', () => reject(new Error(`${pathAndQuery}: the server cut the answer short`)));
     });
     req.on('error', reject);
     req.end();
