@@ -6,7 +6,8 @@
  * Loopback only unless a host is given explicitly (then a warning is printed). Every request carries the token
  * (see ./security.ts), and everything a client sends before that is parsed without ever throwing; WebSocket
  * frames are limited in size; datasets arrive as a streamed `POST /upload` (./upload.ts) and go through the same
- * dataset validator, off the main thread when large.
+ * dataset validator, off the main thread when large; exports leave by `GET /download` and `/download-zip`
+ * (./download.ts), confined to the data folder's exports/.
  */
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import {
 } from './security.js';
 import { guard } from './guard.js';
 import { UPLOAD_PATH, handleUpload } from './upload.js';
+import { DOWNLOAD_PATH, DOWNLOAD_ZIP_PATH, handleDownload } from './download.js';
 
 export { UPLOAD_PATH };
 
@@ -143,6 +145,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         const admission = checkRequest(req, gate);
         if (!admission.ok) return refuse(res, admission.status, admission.reason);
         if (admission.url.pathname === UPLOAD_PATH) return handleUpload(req, res, admission.url, service, logError);
+        if (admission.url.pathname === DOWNLOAD_PATH || admission.url.pathname === DOWNLOAD_ZIP_PATH) {
+          return handleDownload(req, res, admission.url, dataDir);
+        }
         if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
         await serveStatic(req, res, admission.url, rendererDir, token);
       },
