@@ -11,7 +11,7 @@ import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
 import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
-import type { BackpropSubject } from '../engine/backprop/backpropTable.js';
+import type { BackpropSubject } from '../engine/backprop/tableTypes.js';
 import type { SampleModel } from '../engine/worker/protocol.js';
 import type { EventChannel, EventOf, Handlers, RequestOf, SampleSource } from '../shared/channels.js';
 import type { BackendOption, DatasetSummary } from '../shared/contract.js';

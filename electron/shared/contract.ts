@@ -33,10 +33,9 @@ import type {
   UpdateRatioChunk,
 } from '../engine/train/types.js';
 import type { SplitName } from '../engine/data/summary.js';
-import type { BackpropRow, BackpropTable } from '../engine/backprop/backpropTable.js';
+import type { BackpropTable } from '../engine/backprop/tableTypes.js';
 
 export type {
-  BackpropRow,
   BackpropTable,
   BackendChoice,
   BackendId,

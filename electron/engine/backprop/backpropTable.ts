@@ -5,45 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { builtInWords, prepareDataset, type PreparedDataset } from '../data/index.js';
-import { histogram, type Histogram } from '../inspect/histogram.js';
-import type { ExperimentConfig } from '../model/config.js';
+import { histogram } from '../inspect/histogram.js';
 import type { ModelState } from '../model/params.js';
 import { loadRunDataset, openRun } from '../run/openRun.js';
 import { firstBatch, hasBatchNorm, initialState } from './backpropCase.js';
-import { APPROX_TOLERANCE, checkBackprop, compareArrays, type TensorCheck } from './compare.js';
+import { APPROX_TOLERANCE, checkBackprop, compareArrays } from './compare.js';
+import type { BackpropRow, BackpropSubject, BackpropTable } from './tableTypes.js';
 
 /** Values of each tensor sent for the side-by-side view: enough to read, small for any preset (~40 rows). */
 export const BACKPROP_VALUES_SHOWN = 64;
 /** Fewer bins than the inspector's: the histogram is drawn a few dozen pixels wide in a table row. */
 export const BACKPROP_HISTOGRAM_BINS = 21;
-
-/** What is checked: a saved run at its final parameters, or a configuration at initialisation. */
-export type BackpropSubject = { kind: 'run'; runDir: string } | { kind: 'config'; config: ExperimentConfig; label: string };
-
-export interface BackpropRow extends TensorCheck {
-  /** Element count of the gradient. */
-  size: number;
-  /** Of the hand-written gradient. */
-  histogram: Histogram;
-  /** The first BACKPROP_VALUES_SHOWN values of the hand-written gradient and of its reference (autodiff, or step-by-step for a fused row). */
-  manual: number[];
-  reference: number[];
-  /** max |manual − reference| over the values shown. */
-  shownMaxDiff: number;
-}
-
-export interface BackpropTable {
-  /** One line saying what was checked (`preset backprop-ninja at initialisation`). */
-  what: string;
-  seed: number;
-  batchSize: number;
-  /** The words the minibatch was drawn from. */
-  dataset: string;
-  loss: number;
-  tolerance: { rtol: number; atol: number };
-  /** In backward order; the fused shortcuts last. */
-  rows: BackpropRow[];
-}
 
 interface Case {
   what: string;

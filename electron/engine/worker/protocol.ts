@@ -18,7 +18,7 @@
  * A LabError raised by the work crosses as its code, message and details and is rebuilt as a LabError by the
  * client (client.ts), so the UI shows it in place exactly as if the work had run in the caller.
  */
-import type { BackpropSubject, BackpropTable } from '../backprop/backpropTable.js';
+import type { BackpropSubject, BackpropTable } from '../backprop/tableTypes.js';
 import type { BackendChoice } from '../compute/types.js';
 import type { DatasetRef } from '../data/words.js';
 import type { WordsFileSummary } from '../data/wordsFileSummary.js';
