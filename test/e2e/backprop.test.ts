@@ -16,6 +16,8 @@ import { REPO_ROOT } from '../helpers/fixtures.js';
 
 const RENDERER = path.join(REPO_ROOT, 'out/renderer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Screenshots go to test-output/ (ignored), like lab.test.ts's.
+const SHOTS = path.resolve(REPO_ROOT, process.env.LAB_SCREENSHOTS ?? 'test-output/screenshots');
 const wanted = !!process.env.LAB_E2E;
 if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
 if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
@@ -95,6 +97,7 @@ describe.skipIf(!wanted)('the Backprop view in Chromium through lab serve', () =
     // Hand-written and autodiff agree to float32 precision (8 significant digits shown).
     expect(Math.abs(Number(first[1]) - Number(first[2]))).toBeLessThan(1e-6);
     expect(Number(first[1])).not.toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'backprop.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });
