@@ -4,15 +4,16 @@
  * UI, and whether native dialogs exist.
  *
  * Nothing slow runs here: training and the model jobs (fold plan and comparison, export, sampling, validating a
- * large words file) each run in a process of their own, so Electron's main process — which also serves the window — never freezes.
+ * large words file, backprop by hand) each run in a process of their own, so Electron's main process — which also serves the window — never freezes.
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
 import { LabError } from '../engine/errors.js';
 import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
+import type { BackpropSubject } from '../engine/backprop/tableTypes.js';
 import type { SampleModel } from '../engine/worker/protocol.js';
-import type { EventChannel, EventOf, Handlers, SampleSource } from '../shared/channels.js';
+import type { EventChannel, EventOf, Handlers, RequestOf, SampleSource } from '../shared/channels.js';
 import type { BackendOption, DatasetSummary } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
@@ -129,7 +130,15 @@ export function createLabService(host: ServiceHost): LabService {
     },
     'workers.get': async () => workers.state(),
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
+    'backprop.check': async (request) => runJob({ kind: 'backprop', subject: await backpropSubject(request), seed: request.seed }),
     sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
+  };
+  const backpropSubject = async (request: RequestOf<'backprop.check'>): Promise<BackpropSubject> => {
+    if ('runId' in request) return { kind: 'run', runDir: runs.dir(request.runId) };
+    // Saved presets as well as built-in ones: the list the Presets view shows.
+    const preset = (await presets.list()).find((p) => p.id === request.presetId);
+    if (!preset) throw new LabError('ARGUMENT', `unknown preset '${request.presetId}'`);
+    return { kind: 'config', config: preset.config, label: `preset ${preset.id}` };
   };
   const sampleModel = (source: SampleSource): SampleModel => {
     if (source.kind === 'run') return { kind: 'run', runDir: runs.dir(source.runId), folded: source.folded ?? false };

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type {
   AppInfo,
   BackendOption,
+  BackpropTable,
   DatasetLoaded,
   DatasetSummary,
   Diagnosis,
@@ -111,6 +112,18 @@ export const invokeChannels = {
   'workers.get': { request: none, response: shape<WorkerQueueState>() },
   /** Electron only: native folder picker. null when cancelled. */
   'dialog.chooseFolder': { request: none, response: shape<string | null>() },
+  /**
+   * Backprop by hand for one minibatch (the first training batch of `seed`, default the configuration's): a saved
+   * run at its final parameters, or a preset (built-in or saved) at initialisation on the built-in names; rows in
+   * backward order, each with a histogram of the hand-written gradient and its first values beside autodiff's.
+   */
+  'backprop.check': {
+    request: z.union([
+      z.object({ runId: runIdSchema, seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
+      z.object({ presetId: z.string().min(1).max(100), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
+    ]),
+    response: shape<BackpropTable>(),
+  },
   sample: {
     request: z
       .object({

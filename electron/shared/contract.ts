@@ -33,8 +33,10 @@ import type {
   UpdateRatioChunk,
 } from '../engine/train/types.js';
 import type { SplitName } from '../engine/data/summary.js';
+import type { BackpropTable } from '../engine/backprop/tableTypes.js';
 
 export type {
+  BackpropTable,
   BackendChoice,
   BackendId,
   BackendReport,
@@ -224,7 +226,7 @@ export type DatasetLoaded = { ok: true; dataset: DatasetSummary } | { ok: false;
 
 /** One piece of work in a worker process: a training run or a model job, and the run it is about (if any). */
 export interface WorkerJob {
-  kind: 'train' | 'foldPlan' | 'foldCompare' | 'export' | 'sample' | 'dataset';
+  kind: 'train' | 'foldPlan' | 'foldCompare' | 'export' | 'sample' | 'dataset' | 'backprop';
   runId: string | null;
 }
 

@@ -1,8 +1,9 @@
 /**
- * What a model job does, as plain calls into the engine (fold, export, sample, dataset summary). Runs inside the job process
- * (worker/jobWorker.ts); kept apart from the process plumbing so it reads as the list of jobs it is.
+ * What a model job does, as plain calls into the engine (fold, export, sample, dataset summary, backprop
+ * by hand). Runs inside the job process (worker/jobWorker.ts); kept apart from the process plumbing so it reads as the list of jobs it is.
  */
 import path from 'node:path';
+import { backpropTable } from '../backprop/backpropTable.js';
 import { createBackend } from '../compute/select.js';
 import { summarizeWordsFile } from '../data/wordsFileSummary.js';
 import { LabError } from '../errors.js';
@@ -38,6 +39,8 @@ async function execute(job: ModelJob): Promise<ModelJobResults[ModelJob['kind']]
       return { words: await sampleFrom(job.model, job.count, job.seed) };
     case 'dataset':
       return summarizeWordsFile(job.path, job.label);
+    case 'backprop':
+      return backpropTable(job.subject, job.seed);
     default:
       throw new LabError('ARGUMENT', `unknown model job ${JSON.stringify((job as { kind?: unknown }).kind)}`);
   }

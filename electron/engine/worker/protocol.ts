@@ -4,7 +4,7 @@
  *
  *   train  one training run: streams its events, obeys pause/resume/stop, answers with the run's result;
  *   job    one model job — fold plan, fold comparison over every split, verified export, sampling, validating a
- *          large words file — answers once.
+ *          large words file, backprop by hand — answers once.
  *
  * One request per process, so a crash (out of memory, a native backend failure) or a hang takes nothing else
  * with it. The messages are the same for both kinds:
@@ -18,6 +18,7 @@
  * A LabError raised by the work crosses as its code, message and details and is rebuilt as a LabError by the
  * client (client.ts), so the UI shows it in place exactly as if the work had run in the caller.
  */
+import type { BackpropSubject, BackpropTable } from '../backprop/tableTypes.js';
 import type { BackendChoice } from '../compute/types.js';
 import type { DatasetRef } from '../data/words.js';
 import type { WordsFileSummary } from '../data/wordsFileSummary.js';
@@ -57,7 +58,9 @@ export type ModelJob =
   | { kind: 'export'; runDir: string; parentFolder: string; fold: boolean; formats?: readonly ExportFormat[] }
   | { kind: 'sample'; model: SampleModel; count: number; seed: number }
   /** Validates and summarises a words file (large ones: kept off the process that serves the UI). */
-  | { kind: 'dataset'; path: string; label?: string };
+  | { kind: 'dataset'; path: string; label?: string }
+  /** Hand-written gradients of one minibatch beside autodiff's; `seed` defaults to the configuration's. */
+  | { kind: 'backprop'; subject: BackpropSubject; seed?: number };
 
 export interface ModelJobResults {
   foldPlan: { eps: number; layers: FoldStep[] };
@@ -65,6 +68,7 @@ export interface ModelJobResults {
   export: { folder: string; files: { name: string; bytes: number }[] };
   sample: { words: string[] };
   dataset: WordsFileSummary;
+  backprop: BackpropTable;
 }
 
 export type ModelJobResult<J extends ModelJob> = ModelJobResults[J['kind']];

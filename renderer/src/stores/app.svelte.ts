@@ -8,6 +8,7 @@ export const TABS = [
   { id: 'train', label: 'Train' },
   { id: 'inspect', label: 'Inspect' },
   { id: 'fold', label: 'Fold & Compare' },
+  { id: 'backprop', label: 'Backprop' },
   { id: 'sample', label: 'Sample' },
   { id: 'runs', label: 'Runs' },
 ] as const;
