@@ -19,6 +19,7 @@ import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
 import { RunManager } from './runManager.js';
 import { WorkerQueue, defaultWorkerLimit } from './workerQueue.js';
+import { warmWorkers } from './warmWorker.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
 
 export interface NativeDialogs {
@@ -37,6 +38,11 @@ export interface ServiceHost {
   spawnWorker: SpawnWorker;
   /** How many worker processes may run at once (default: the number of cores); the rest wait in one queue. */
   workerLimit?: number;
+  /**
+   * Keep one training process started ahead of need, so Start shows the first loss within a second instead of
+   * after a process start-up (warmWorker.ts). The app and `serve` turn it on; tests leave it off.
+   */
+  warmTraining?: boolean;
   broadcast<C extends EventChannel>(channel: C, payload: EventOf<C>): void;
   /** Electron only. */
   dialogs?: NativeDialogs;
@@ -61,7 +67,8 @@ export function createLabService(host: ServiceHost): LabService {
   const runsRoot = path.join(host.dataDir, 'runs');
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
   const datasetNames = new Map<string, string>();
-  const workers = new WorkerQueue(host.spawnWorker, host.workerLimit ?? defaultWorkerLimit(), (state) => host.broadcast('workers.changed', state));
+  const warm = host.warmTraining ? warmWorkers(host.spawnWorker) : null;
+  const workers = new WorkerQueue(warm?.spawn ?? host.spawnWorker, host.workerLimit ?? defaultWorkerLimit(), (state) => host.broadcast('workers.changed', state));
   const runJob = modelJobRunner(workers.spawn);
   // Large words files are validated in a job process (through the same queue), never in this one.
   const datasets = new DatasetRegistry(path.join(host.dataDir, 'uploads'), (file, label) => runJob({ kind: 'dataset', path: file, label }));
@@ -149,12 +156,16 @@ export function createLabService(host: ServiceHost): LabService {
     return { kind: 'file', path: source.path };
   };
 
+  warm?.prepare();
   return {
     handlers,
     runs,
     datasets,
     uploadDataset: async (name, chunks, declaredBytes) => remember(await datasets.uploadStream(name, chunks, declaredBytes)),
-    shutdown: () => runs.shutdown(),
+    shutdown: () => {
+      warm?.dispose();
+      runs.shutdown();
+    },
   };
 }
 

@@ -58,6 +58,7 @@ function setupService(): void {
     }),
     broadcast: broadcaster(() => BrowserWindow.getAllWindows().map((w) => w.webContents)),
     dialogs: nativeDialogs(dialog, () => mainWindow),
+    warmTraining: true,
   });
 }
 

@@ -128,6 +128,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     version: options.version ?? packageVersion(),
     dataDir,
     spawnWorker: forkWorker,
+    warmTraining: true,
     broadcast,
   });
 

@@ -7,8 +7,9 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LabError } from '../errors.js';
 import type { RunEvent } from '../run/runEvents.js';
 import { markRunFailed } from '../run/runFolder.js';
@@ -196,7 +197,10 @@ function resolveWorkerEntry(kind: WorkerKind): WorkerEntry {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const js = path.join(here, `${WORKER_ENTRIES[kind]}.js`);
   if (existsSync(js)) return { file: js, execArgv: [] };
-  return { file: path.join(here, `${WORKER_ENTRIES[kind]}.ts`), execArgv: ['--import', 'tsx'] };
+  // tsx by its absolute URL: a bare `--import tsx` is resolved from the current folder, so `lab serve` started
+  // outside the checkout (through `npm link`) could not start a worker.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { file: path.join(here, `${WORKER_ENTRIES[kind]}.ts`), execArgv: ['--import', tsx] };
 }
 
 /** Worker processes started with Node's `child_process.fork` from the entries `entryOf` names. */
