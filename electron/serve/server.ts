@@ -215,6 +215,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, bindHost, () => resolve());
+  }).catch((e: unknown) => {
+    // Not serving after all (port in use, bad host): end what the service started (its spare training process),
+    // or that child would keep this process alive after the one-line error.
+    service.shutdown();
+    throw e;
   });
   // After start-up an error on the listening socket (too many open files…) is logged, not fatal.
   server.on('error', (error) => logError('[lab] serve: server error', error));

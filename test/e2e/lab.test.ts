@@ -130,8 +130,10 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     // The stall has a visible explanation: the loaded data's unigram entropy, drawn as the floor.
     expect((await byTestId('train-floor').textContent())?.replace(/\s+/g, ' ')).toMatch(/unigram entropy of the training split, 2\.8226/);
     // The loss chart reads out the values under the pointer, and switches between log and linear axes.
+    await byTestId('train-loss-chart').scrollIntoViewIfNeeded();
     const chartBox = (await byTestId('train-loss-chart').boundingBox())!;
-    await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4);
+    await page.mouse.move(chartBox.x + chartBox.width * 0.3, chartBox.y + chartBox.height * 0.5);
+    await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4, { steps: 5 });
     await expect.poll(async () => (await byTestId('train-loss-chart-readout').textContent()) ?? '', { timeout: 5_000 }).toMatch(/step [\d,]+ — loss \d\.\d+, smoothed \d\.\d+/);
     await byTestId('train-loss-chart-log').uncheck();
     await byTestId('train-loss-chart-log').check();

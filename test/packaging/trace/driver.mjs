@@ -21,27 +21,24 @@ function forkBuilt(file) {
 
 for (const specifier of plan.specifiers) await import(specifier);
 
-for (const request of plan.trainings) {
-  const child = forkBuilt('trainWorker.js');
-  let done = false;
-  child.on('message', (event) => {
-    if (event.type === 'done') done = true;
-    if (event.type === 'failed') console.error(`training (${request.backend}) failed: ${event.error.message}`);
+/**
+ * One request to a built worker, in the one worker protocol (electron/engine/worker/protocol.ts): `start` with
+ * the request, events meanwhile, then exactly one `done` or `failed`. The worker is ended once it has answered,
+ * as the app's client does.
+ */
+function call(file, request, what) {
+  const child = forkBuilt(file);
+  const answer = new Promise((resolve, reject) => {
+    child.on('message', (message) => {
+      if (message.type === 'done') resolve(message.result);
+      if (message.type === 'failed') reject(new Error(`${what} failed: ${message.error.message}`));
+    });
+    child.on('exit', (code) => reject(new Error(`${file} (${what}) exited with ${code} before answering`)));
   });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
   child.send({ type: 'start', request });
-  const code = await exit;
-  if (code !== 0 || !done) throw new Error(`trainWorker.js (${request.backend}) exited with ${code}`);
+  return answer.finally(() => child.kill());
 }
 
-for (const job of plan.jobs) {
-  const child = forkBuilt('jobWorker.js');
-  const answer = new Promise((resolve, reject) => {
-    child.on('message', (response) => (response.ok ? resolve(response.result) : reject(new Error(`${job.kind}: ${response.error.message}`))));
-    child.on('exit', (code) => reject(new Error(`jobWorker.js (${job.kind}) exited with ${code} before answering`)));
-  });
-  child.send({ id: 1, job });
-  await answer;
-  child.kill();
-}
+for (const request of plan.trainings) await call('trainWorker.js', request, `training (${request.backend})`);
+for (const job of plan.jobs) await call('jobWorker.js', job, job.kind);
 console.log('driver: done');
