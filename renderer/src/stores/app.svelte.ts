@@ -10,6 +10,7 @@ export const TABS = [
   { id: 'fold', label: 'Fold & Compare' },
   { id: 'sample', label: 'Sample' },
   { id: 'runs', label: 'Runs' },
+  { id: 'sweep', label: 'Sweep' },
 ] as const;
 
 export type TabId = (typeof TABS)[number]['id'];
