@@ -138,6 +138,8 @@ describe.skipIf(!ready)('the Sweep view in Chromium through lab serve', () => {
     // Rows are the learning rates (0.1, 0.05), columns the batch sizes (16, 32).
     expect(cellTexts).toEqual([byValues.get('0.1|16'), byValues.get('0.1|32'), byValues.get('0.05|16'), byValues.get('0.05|32')]);
     expect(await cells.first().getAttribute('aria-label')).toContain(`${LR} 0.1, ${BATCH} 16: dev loss`);
+    // The form's estimate now uses the speed measured on these runs (no reload needed).
+    await expect.poll(async () => (await byTestId('sweep-estimate').textContent()) ?? '', { timeout: 10_000 }).toMatch(/measured \d+ steps\/s/);
     // Every curve is overlaid.
     await byTestId('sweep-chart').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'sweep.png'), fullPage: true });

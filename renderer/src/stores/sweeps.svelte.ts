@@ -35,7 +35,11 @@ class SweepsStore {
   async load(): Promise<void> {
     if (!this.subscribed) {
       this.subscribed = true;
-      lab.on('runs.changed', () => void this.refresh());
+      // A finished point changes the table and gives the time estimate a measured speed.
+      lab.on('runs.changed', () => {
+        void this.refresh();
+        void this.loadEstimate();
+      });
     }
     try {
       this.recipes = await lab.sweeps.recipes();
