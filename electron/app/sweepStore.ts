@@ -57,6 +57,8 @@ export class SweepStore {
     if (request.seed !== undefined) config.train.seed = request.seed;
     // Every point is checked before any run starts: a refused value starts nothing.
     const points = expandGrid(config, vary, validatePoint);
+    // A sweeps.json that cannot be saved to refuses the sweep before any of its runs starts.
+    await this.read(true);
     const datasetName = this.options.datasetName(request.datasetId);
     const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto'), values: p.values }));
     const definition: SweepDefinition = {

@@ -3,7 +3,7 @@
  * grid becomes two ordinary runs in the worker queue, both complete, and `sweeps.list` gives the sweep back with
  * each run's values and final losses, also from a fresh service over the same data folder (the app restarted).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,13 +120,18 @@ describe('sweeps.start / sweeps.list', () => {
 
   it('never overwrites a sweeps.json it cannot read', async () => {
     const file = path.join(tmp, 'data', 'sweeps.json');
-    const saved = readFileSync(file, 'utf8');
+    const saved = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, '{ hand-edited');
+    const runsBefore = (await service.handlers['runs.list'](undefined)).length;
     await expect(
       service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.seed', values: [1] }], steps: 1 }),
     ).rejects.toThrow(/sweeps\.json: not a list of sweeps/);
     expect(readFileSync(file, 'utf8')).toBe('{ hand-edited');
+    // Refused before any run started.
+    expect((await service.handlers['runs.list'](undefined)).length).toBe(runsBefore);
     expect(await service.handlers['sweeps.list'](undefined)).toEqual([]);
-    writeFileSync(file, saved);
+    if (saved === null) rmSync(file);
+    else writeFileSync(file, saved);
   });
 });
