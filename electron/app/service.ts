@@ -18,6 +18,7 @@ import type { BackendOption, DatasetSummary } from '../shared/contract.js';
 import { DatasetRegistry } from './datasets.js';
 import { PresetStore } from './presetStore.js';
 import { RunManager } from './runManager.js';
+import { SweepStore, recipeInfos } from './sweepStore.js';
 import { WorkerQueue, defaultWorkerLimit } from './workerQueue.js';
 import { warmWorkers } from './warmWorker.js';
 import type { BatcherClock } from './runUpdateBatcher.js';
@@ -80,6 +81,13 @@ export function createLabService(host: ServiceHost): LabService {
     batchIntervalMs: host.batchIntervalMs,
     clock: host.clock,
   });
+  const sweeps = new SweepStore({
+    file: path.join(host.dataDir, 'sweeps.json'),
+    presets,
+    runs,
+    startRun: (config, datasetId, backend) => runs.start(config, datasets.ref(datasetId), datasetNames.get(datasetId) ?? datasetId, backend),
+    datasetName: (datasetId) => datasetNames.get(datasetId) ?? datasetId,
+  });
   const remember = <T extends { id: string; name: string }>(d: T): T => {
     datasetNames.set(d.id, d.name);
     return d;
@@ -138,6 +146,10 @@ export function createLabService(host: ServiceHost): LabService {
     'workers.get': async () => workers.state(),
     'dialog.chooseFolder': async () => needDialogs().chooseFolder(),
     'backprop.check': async (request) => runJob({ kind: 'backprop', subject: await backpropSubject(request), seed: request.seed }),
+    'sweeps.start': (request) => sweeps.start(request),
+    'sweeps.list': () => sweeps.list(),
+    'sweeps.recipes': async () => recipeInfos(),
+    'sweeps.estimate': ({ preset }) => sweeps.estimate(preset),
     sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),
   };
   const backpropSubject = async (request: RequestOf<'backprop.check'>): Promise<BackpropSubject> => {

@@ -37,6 +37,7 @@ import {
   positiveInt,
   runIdSchema,
 } from './schemas.js';
+import type { SweepEstimate, SweepInfo, SweepRecipeInfo } from './sweepTypes.js';
 
 /** A type-only marker: carries the type `T`, holds nothing at run time. */
 interface Shape<T> {
@@ -46,6 +47,12 @@ const shape = <T>(): Shape<T> => ({});
 
 const none = z.undefined();
 const runRef = z.object({ runId: runIdSchema }).strict();
+
+/** A value a sweep gives a configuration leaf (the leaf's own JSON type is checked against the configuration). */
+const sweepValue = z.union([z.number().finite(), z.boolean(), z.string().max(200), z.null()]);
+const sweepAxis = z
+  .object({ path: z.string().min(1).max(200), values: z.array(sweepValue).min(1).max(100) })
+  .strict();
 
 /** Request/response channels (UI → back end). A request of `none` sends `undefined`. */
 export const invokeChannels = {
@@ -124,6 +131,33 @@ export const invokeChannels = {
     ]),
     response: shape<BackpropTable>(),
   },
+  /**
+   * A grid of ordinary runs (one per point, queued like any run): from a preset, an edited configuration, or a
+   * built-in recipe (which brings its own preset and `vary`; a given `vary` replaces the recipe's).
+   */
+  'sweeps.start': {
+    request: z
+      .object({
+        presetId: z.string().min(1).max(100).optional(),
+        baseConfig: experimentConfigSchema.optional(),
+        recipeId: z.string().min(1).max(100).optional(),
+        datasetId: z.string().min(1).max(100),
+        vary: z.array(sweepAxis).min(1).max(2).optional(),
+        steps: positiveInt(100_000_000).optional(),
+        seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+        backend: backendChoiceSchema.optional(),
+      })
+      .strict()
+      .refine((r) => [r.presetId, r.baseConfig, r.recipeId].filter((x) => x !== undefined).length === 1, {
+        message: 'give exactly one of presetId, baseConfig, recipeId',
+      }),
+    response: shape<SweepInfo>(),
+  },
+  /** Saved sweeps, newest first, with their runs' summaries now. */
+  'sweeps.list': { request: none, response: shape<SweepInfo[]>() },
+  'sweeps.recipes': { request: none, response: shape<SweepRecipeInfo[]>() },
+  /** Measured steps/s of the newest finished run of a preset (null when none), for a sweep's time estimate. */
+  'sweeps.estimate': { request: z.object({ preset: z.string().min(1).max(100) }).strict(), response: shape<SweepEstimate>() },
   sample: {
     request: z
       .object({

@@ -11,6 +11,7 @@ export const TABS = [
   { id: 'backprop', label: 'Backprop' },
   { id: 'sample', label: 'Sample' },
   { id: 'runs', label: 'Runs' },
+  { id: 'sweep', label: 'Sweep' },
 ] as const;
 
 export type TabId = (typeof TABS)[number]['id'];

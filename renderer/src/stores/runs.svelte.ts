@@ -86,6 +86,20 @@ class RunsStore {
     }
   }
 
+  /**
+   * The view of a run just started elsewhere (e.g. a sweep's points): it has no stored history yet, so it follows
+   * its updates from the start, including those that arrived before its summary.
+   */
+  adopt(summary: RunSummary): RunView {
+    const existing = this.views.get(summary.id);
+    if (existing) return existing;
+    const view = new RunView(summary, true);
+    this.views.set(summary.id, view);
+    for (const u of this.orphans.get(summary.id) ?? []) view.applyUpdate(u);
+    this.orphans.delete(summary.id);
+    return view;
+  }
+
   async select(runId: string): Promise<void> {
     if (await this.open(runId)) this.selectedId = runId;
   }
@@ -93,11 +107,8 @@ class RunsStore {
   async start(config: ExperimentConfig, datasetId: string): Promise<RunView | null> {
     try {
       const summary = await lab.runs.start({ config, datasetId, backend: this.backendChoice });
-      const view = new RunView(summary, true);
+      const view = this.adopt(summary);
       view.config = config;
-      this.views.set(summary.id, view);
-      for (const u of this.orphans.get(summary.id) ?? []) view.applyUpdate(u);
-      this.orphans.delete(summary.id);
       this.selectedId = summary.id;
       this.error = null;
       void this.refresh();

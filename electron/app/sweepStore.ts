@@ -1,0 +1,169 @@
+/**
+ * The app's sweeps: a grid expanded by the engine's grid code (sweep/grid.ts), one ordinary run per grid point
+ * started through the RunManager (so every point waits in the one worker queue and shows up in Runs), and the
+ * sweep's definition — what was varied, which run holds which values — kept in `<dataDir>/sweeps.json`.
+ *
+ * The runs themselves stay ordinary run folders; a sweep only remembers their ids, so deleting a run leaves the
+ * sweep listed with that point marked missing.
+ */
+import { promises as fs } from 'node:fs';
+import { LabError } from '../engine/errors.js';
+import { writeFileAtomic } from '../engine/io/atomic.js';
+import { findPreset } from '../engine/model/presets.js';
+import { listRuns, newRunId } from '../engine/run/runFolder.js';
+import { expandGrid, type VaryAxis } from '../engine/sweep/grid.js';
+import { findRecipe, RECIPES } from '../engine/sweep/recipes.js';
+import type { RequestOf } from '../shared/channels.js';
+import type { BackendChoice, ExperimentConfig, RunSummary } from '../shared/contract.js';
+import { experimentConfigSchema } from '../shared/schemas.js';
+import type { SweepDefinition, SweepEstimate, SweepInfo, SweepRecipeInfo } from '../shared/sweepTypes.js';
+import type { PresetStore } from './presetStore.js';
+import type { RunManager } from './runManager.js';
+
+export interface SweepStoreOptions {
+  file: string;
+  presets: PresetStore;
+  runs: RunManager;
+  /** Starts one run (the service's `runs.start`; an unknown dataset id throws before anything starts). */
+  startRun(config: ExperimentConfig, datasetId: string, backend: BackendChoice): RunSummary;
+  datasetName(datasetId: string): string;
+}
+
+/** The schema's first complaint about a grid point, naming the point's values and the field. */
+function validatePoint(config: ExperimentConfig, values: Record<string, unknown>): ExperimentConfig {
+  const parsed = experimentConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const point = Object.entries(values)
+    .map(([p, v]) => `${p}=${JSON.stringify(v)}`)
+    .join(', ');
+  throw new LabError('CONFIG', `sweep point ${point}: ${issue.path.join('.') || 'configuration'}: ${issue.message}`);
+}
+
+export function recipeInfos(): SweepRecipeInfo[] {
+  return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
+}
+
+export class SweepStore {
+  /** One write at a time (two sweeps started together must not lose one another). */
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: SweepStoreOptions) {}
+
+  async start(request: RequestOf<'sweeps.start'>): Promise<SweepInfo> {
+    const { base, vary, preset, recipe, label } = await this.resolve(request);
+    const config = structuredClone(base);
+    if (request.steps !== undefined) config.train.steps = request.steps;
+    if (request.seed !== undefined) config.train.seed = request.seed;
+    // Every point is checked before any run starts: a refused value starts nothing.
+    const points = expandGrid(config, vary, validatePoint);
+    // A sweeps.json that cannot be saved to refuses the sweep before any of its runs starts.
+    await this.read(true);
+    const datasetName = this.options.datasetName(request.datasetId);
+    const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto'), values: p.values }));
+    const definition: SweepDefinition = {
+      id: newRunId(recipe ?? preset),
+      createdAt: new Date().toISOString(),
+      preset,
+      recipe,
+      label,
+      datasetName,
+      steps: config.train.steps,
+      seed: config.train.seed,
+      vary,
+      runs: started.map((s) => ({ runId: s.summary.id, values: s.values })),
+    };
+    await this.update((all) => [...all, definition]);
+    return {
+      ...definition,
+      runs: started.map((s) => ({ runId: s.summary.id, values: s.values, summary: s.summary, stepsPerSecond: null })),
+    };
+  }
+
+  /** Saved sweeps, newest first, each run with its summary now. */
+  async list(): Promise<SweepInfo[]> {
+    const all = await this.read();
+    if (all.length === 0) return [];
+    const summaries = new Map((await this.options.runs.list()).map((s) => [s.id, s]));
+    const speeds = new Map<string, number>();
+    for (const { record } of await listRuns(this.options.runs.runsRoot)) {
+      if (record.result) speeds.set(record.id, record.result.stepsPerSecond);
+    }
+    return all
+      .slice()
+      .reverse()
+      .map((d) => ({
+        ...d,
+        runs: d.runs.map((r) => ({
+          ...r,
+          summary: summaries.get(r.runId) ?? null,
+          stepsPerSecond: speeds.get(r.runId) ?? null,
+        })),
+      }));
+  }
+
+  /** Steps/s of the newest finished run of `preset`, for the view's time estimate. */
+  async estimate(preset: string): Promise<SweepEstimate> {
+    for (const { record } of await listRuns(this.options.runs.runsRoot)) {
+      if (record.preset === preset && record.result && record.result.stepsPerSecond > 0) {
+        return { stepsPerSecond: record.result.stepsPerSecond, runId: record.id };
+      }
+    }
+    return { stepsPerSecond: null, runId: null };
+  }
+
+  private async resolve(request: RequestOf<'sweeps.start'>): Promise<{
+    base: ExperimentConfig;
+    vary: VaryAxis[];
+    preset: string | null;
+    recipe: string | null;
+    label: string;
+  }> {
+    if (request.recipeId !== undefined) {
+      const recipe = findRecipe(request.recipeId);
+      if (!recipe) throw new LabError('ARGUMENT', `recipeId: no built-in sweep '${request.recipeId}' (one of ${RECIPES.map((r) => r.id).join(', ')})`);
+      const preset = findPreset(recipe.preset);
+      if (!preset) throw new LabError('CONFIG', `recipe ${recipe.id}: its preset ${recipe.preset} is missing`);
+      return { base: preset.config, vary: request.vary ?? recipe.vary, preset: recipe.preset, recipe: recipe.id, label: recipe.title };
+    }
+    if (!request.vary) throw new LabError('ARGUMENT', 'vary: give one or two fields to vary');
+    if (request.presetId !== undefined) {
+      const preset = (await this.options.presets.list()).find((p) => p.id === request.presetId);
+      if (!preset) throw new LabError('CONFIG', `presetId: no preset '${request.presetId}'`);
+      return { base: preset.config, vary: request.vary, preset: preset.id, recipe: null, label: preset.title };
+    }
+    const base = request.baseConfig!;
+    return { base, vary: request.vary, preset: base.preset, recipe: null, label: base.preset ?? 'custom' };
+  }
+
+  /** The saved definitions, oldest first; a missing or unreadable file is no sweeps (the runs are still in Runs). */
+  private async read(forWrite = false): Promise<SweepDefinition[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.options.file, 'utf8');
+    } catch {
+      return [];
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    if (!Array.isArray(raw)) {
+      // Never overwrite a file we cannot read back: the user may want what is in it.
+      if (forWrite) throw new LabError('CONFIG', `${this.options.file}: not a list of sweeps; move it away to save new sweeps`);
+      return [];
+    }
+    return (raw as SweepDefinition[]).filter((d) => typeof d?.id === 'string' && Array.isArray(d?.runs));
+  }
+
+  private update(change: (all: SweepDefinition[]) => SweepDefinition[]): Promise<void> {
+    const next = this.writing.then(async () => {
+      const all = change(await this.read(true));
+      await writeFileAtomic(this.options.file, JSON.stringify(all, null, 2) + '\n');
+    });
+    this.writing = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The app's sweeps through the service over real training processes (child_process.fork, as serve uses): a 2-point
+ * grid becomes two ordinary runs in the worker queue, both complete, and `sweeps.list` gives the sweep back with
+ * each run's values and final losses, also from a fresh service over the same data folder (the app restarted).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLabService, type LabService } from '../../electron/app/service.js';
+import { forkWorker } from '../../electron/engine/worker/client.js';
+import { validateRequest } from '../../electron/shared/channels.js';
+import type { SweepInfo } from '../../electron/shared/sweepTypes.js';
+
+const WORDS = [
+  'emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily',
+  'elizabeth', 'mila', 'ella', 'avery', 'sofia', 'camila', 'aria', 'scarlett', 'victoria', 'madison', 'luna', 'grace',
+];
+
+let tmp: string;
+let service: LabService;
+let datasetId: string;
+
+function makeService(): LabService {
+  return createLabService({ mode: 'serve', version: 'test', dataDir: path.join(tmp, 'data'), spawnWorker: forkWorker, workerLimit: 2, broadcast: () => {} });
+}
+
+async function settled(svc: LabService, id: string, timeoutMs = 120_000): Promise<SweepInfo> {
+  const t0 = Date.now();
+  for (;;) {
+    const sweep = (await svc.handlers['sweeps.list'](undefined)).find((s) => s.id === id)!;
+    if (sweep.runs.every((r) => r.summary && ['completed', 'stopped', 'failed'].includes(r.summary.status) && r.summary.loss)) return sweep;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`sweep ${id} did not finish: ${JSON.stringify(sweep.runs.map((r) => r.summary?.status))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-sweeps-'));
+  service = makeService();
+  datasetId = (await service.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') })).id;
+});
+
+afterAll(() => {
+  service?.shutdown();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('sweeps.start / sweeps.list', () => {
+  it('runs one ordinary run per grid point and lists the sweep with values and final losses', async () => {
+    const started = await service.handlers['sweeps.start']({
+      presetId: 'fix-softmax',
+      datasetId,
+      vary: [{ path: 'train.learningRate.initial', values: [0.1, 0.05] }],
+      steps: 60,
+      seed: 7,
+    });
+    expect(started.runs.map((r) => r.values)).toEqual([{ 'train.learningRate.initial': 0.1 }, { 'train.learningRate.initial': 0.05 }]);
+    expect(started.steps).toBe(60);
+    // They are ordinary runs: Runs lists them.
+    const listed = (await service.handlers['runs.list'](undefined)).map((r) => r.id);
+    for (const r of started.runs) expect(listed).toContain(r.runId);
+
+    const done = await settled(service, started.id);
+    expect(done.runs.map((r) => r.summary!.status)).toEqual(['completed', 'completed']);
+    for (const r of done.runs) {
+      const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', r.runId, 'run.json'), 'utf8'));
+      // Each run trained the point's value, and the sweep reports the run folder's own numbers.
+      expect(record.config.train.learningRate.initial).toBe(r.values['train.learningRate.initial']);
+      expect(record.config.train.steps).toBe(60);
+      expect(record.config.train.seed).toBe(7);
+      expect(r.summary!.loss).toEqual(record.result.loss);
+      expect(r.stepsPerSecond).toBe(record.result.stepsPerSecond);
+      expect(r.stepsPerSecond!).toBeGreaterThan(0);
+    }
+    // Different learning rates, different losses.
+    expect(done.runs[0].summary!.loss!.val).not.toBe(done.runs[1].summary!.loss!.val);
+
+    // Saved: a fresh service over the same folder lists it again.
+    const again = makeService();
+    const reopened = (await again.handlers['sweeps.list'](undefined)).find((s) => s.id === started.id)!;
+    expect(reopened.vary).toEqual([{ path: 'train.learningRate.initial', values: [0.1, 0.05] }]);
+    expect(reopened.runs.map((r) => r.summary?.loss)).toEqual(done.runs.map((r) => r.summary?.loss));
+    const estimate = await again.handlers['sweeps.estimate']({ preset: 'fix-softmax' });
+    expect([done.runs[0].stepsPerSecond, done.runs[1].stepsPerSecond]).toContain(estimate.stepsPerSecond);
+  }, 180_000);
+
+  it('refuses a bad path or value with one line naming it, and starts nothing', async () => {
+    const before = (await service.handlers['runs.list'](undefined)).length;
+    await expect(
+      service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.learningRat.initial', values: [0.1] }] }),
+    ).rejects.toThrow(/train\.learningRat\.initial: train has no field 'learningRat'/);
+    await expect(
+      service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.batchSize', values: [32, -1] }] }),
+    ).rejects.toThrow(/sweep point train\.batchSize=-1: train\.batchSize:/);
+    await expect(
+      service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.batchSize', values: [true] }] }),
+    ).rejects.toThrow(/train\.batchSize: expects a number, got a boolean/);
+    await expect(service.handlers['sweeps.start']({ recipeId: 'no-such', datasetId })).rejects.toThrow(/recipeId: no built-in sweep 'no-such'/);
+    await expect(service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId: 'nope', vary: [{ path: 'train.seed', values: [1] }] })).rejects.toThrow();
+    expect((await service.handlers['runs.list'](undefined)).length).toBe(before);
+    // The channel itself: exactly one source, at most two varied fields.
+    expect(validateRequest('sweeps.start', { presetId: 'zero-init', recipeId: 'tanh-gain', datasetId }).ok).toBe(false);
+    const three = [1, 2, 3].map((k) => ({ path: `p${k}`, values: [1] }));
+    expect(validateRequest('sweeps.start', { presetId: 'zero-init', datasetId, vary: three }).ok).toBe(false);
+  });
+
+  it('a built-in recipe brings its preset and grid', async () => {
+    const sweep = await service.handlers['sweeps.start']({ recipeId: 'init-scale', datasetId, steps: 1 });
+    expect(sweep.recipe).toBe('init-scale');
+    expect(sweep.preset).toBe('fix-softmax');
+    expect(sweep.runs.map((r) => r.values['model.output.weightInit.scale'])).toEqual([1, 0.1, 0.01]);
+    const done = await settled(service, sweep.id);
+    expect(done.runs.map((r) => r.summary!.status)).toEqual(['completed', 'completed', 'completed']);
+    // The 1-step losses fall as the output layer's scale shrinks (the hockey stick's start).
+    const val = done.runs.map((r) => r.summary!.loss!.val);
+    expect(val[0]).toBeGreaterThan(val[1]);
+    expect(val[1]).toBeGreaterThan(val[2]);
+  }, 180_000);
+
+  it('never overwrites a sweeps.json it cannot read', async () => {
+    const file = path.join(tmp, 'data', 'sweeps.json');
+    const saved = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{ hand-edited');
+    const runsBefore = (await service.handlers['runs.list'](undefined)).length;
+    await expect(
+      service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.seed', values: [1] }], steps: 1 }),
+    ).rejects.toThrow(/sweeps\.json: not a list of sweeps/);
+    expect(readFileSync(file, 'utf8')).toBe('{ hand-edited');
+    // Refused before any run started.
+    expect((await service.handlers['runs.list'](undefined)).length).toBe(runsBefore);
+    expect(await service.handlers['sweeps.list'](undefined)).toEqual([]);
+    if (saved === null) rmSync(file);
+    else writeFileSync(file, saved);
+  });
+});
