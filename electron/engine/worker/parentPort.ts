@@ -36,7 +36,11 @@ function parentPort<In, Out>(entry: string, exitOnDisconnect: boolean): ParentPo
     if (exitOnDisconnect) process.on('disconnect', () => process.exit(1));
     return {
       onMessage: (handler) => process.on('message', (m) => handler(m as In)),
-      post: (message, sent) => void process.send!(message, undefined, {}, () => sent?.()),
+      post: (message, sent) => {
+        // The parent may be gone (a `lab serve` killed from outside): nobody to tell, but the work still ends well.
+        if (!process.connected) return void sent?.();
+        process.send!(message, undefined, {}, () => sent?.());
+      },
     };
   }
   throw new Error(`${entry} must be started as a child process (child_process.fork or utilityProcess.fork)`);
@@ -51,6 +55,11 @@ export interface WorkerOptions<K extends WorkerKind> {
   onControl?(command: WorkerControl): void;
   /** End the process when a forked parent goes away (nobody left to answer to). */
   exitOnDisconnect?: boolean;
+  /**
+   * Otherwise, what to do when a forked parent goes away in the middle of the work (training: stop and save the run,
+   * so it is not left marked running). A worker whose work has not started simply exits (a spare process).
+   */
+  onParentGone?(): void;
 }
 
 /**
@@ -60,6 +69,9 @@ export interface WorkerOptions<K extends WorkerKind> {
 export function serveWorker<K extends WorkerKind>(options: WorkerOptions<K>): void {
   const port = parentPort<ToWorker<K>, FromWorker<K>>(options.entry, options.exitOnDisconnect ?? false);
   let started = false;
+  if (process.send && !options.exitOnDisconnect) {
+    process.on('disconnect', () => (started ? options.onParentGone?.() : process.exit(0)));
+  }
   port.onMessage((message) => {
     if (message.type !== 'start') return options.onControl?.(message.type);
     if (started) return;

@@ -17,6 +17,7 @@ process.on('SIGINT', () => control.stop());
 serveWorker<'train'>({
   entry: 'trainWorker',
   onControl: (command) => control[command](),
+  onParentGone: () => control.stop(),
   async work(request, emit) {
     const { result } = await executeRun({
       ...request,
