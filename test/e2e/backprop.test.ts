@@ -5,28 +5,17 @@
  * Run with LAB_E2E=1 after `npx electron-vite build`; skipped otherwise.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../electron/serve/index.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
+import { E2E_WANTED, openLabInChromium, SHOTS, type LabInChromium } from '../helpers/labBrowser.js';
 
-const RENDERER = path.join(REPO_ROOT, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Screenshots go to test-output/ (ignored), like lab.test.ts's.
-const SHOTS = path.resolve(REPO_ROOT, process.env.LAB_SCREENSHOTS ?? 'test-output/screenshots');
-const wanted = !!process.env.LAB_E2E;
-if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
-if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-let server: RunningServer;
-let browser: Browser;
+let lab: LabInChromium;
 let page: Page;
-let dataDir: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 interface CliRow {
   name: string;
@@ -43,24 +32,14 @@ async function cliRows(): Promise<CliRow[]> {
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { tensors: CliRow[] }).tensors;
 }
 
-describe.skipIf(!wanted)('the Backprop view in Chromium through lab serve', () => {
+describe.skipIf(!E2E_WANTED)('the Backprop view in Chromium through lab serve', () => {
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-backprop-'));
-    server = await startServer({ port: 0, dataDir, rendererDir: RENDERER, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await page.getByTestId('app-mode').waitFor({ timeout: 20_000 });
+    lab = await openLabInChromium('lab-e2e-backprop-');
+    ({ page, pageErrors } = lab);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await lab?.close();
   });
 
   it('backprop-ninja at initialisation: every row ✓, the rows of `lab backprop --json`, a row opens its values', async () => {

@@ -5,28 +5,21 @@
  * view's "Export & download" offers the same. Run with LAB_E2E=1 after `npx electron-vite build`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../electron/serve/index.js';
+import type { RunningServer } from '../../electron/serve/index.js';
 import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
+import { E2E_WANTED, openLabInChromium, type LabInChromium } from '../helpers/labBrowser.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RENDERER = path.join(repo, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const wanted = !!process.env.LAB_E2E;
-if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
-if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ready = wanted && HAS_NAMES;
+const ready = E2E_WANTED && HAS_NAMES;
 
 let server: RunningServer;
-let browser: Browser;
+let lab: LabInChromium;
 let page: Page;
 let dataDir: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 const byTestId = (id: string) => page.getByTestId(id);
 
 /** Clicks a link and returns the name Chromium proposes and the bytes it saved. */
@@ -39,22 +32,12 @@ async function download(testid: string): Promise<{ name: string; bytes: Buffer }
 
 describe.skipIf(!ready)('exports download in Chromium through lab serve', () => {
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-download-'));
-    server = await startServer({ port: 0, dataDir, rendererDir: RENDERER, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await byTestId('app-mode').waitFor({ timeout: 20_000 });
+    lab = await openLabInChromium('lab-e2e-download-', { acceptDownloads: true });
+    ({ server, page, dataDir, pageErrors } = lab);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await lab?.close();
   });
 
   it('fold wizard → export → each file and the zip download with the server\'s bytes; Runs offers the same', async () => {

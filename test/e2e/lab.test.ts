@@ -10,13 +10,10 @@
  *  3. bn3-fold briefly → fold wizard (plan, compare with max |Δlogit| ≤ 1e-4) → export → the exported files
  *     reload with logits equal to the trained run's.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../electron/serve/index.js';
 import { createBackend } from '../../electron/engine/compute/select.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
@@ -25,24 +22,14 @@ import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
 import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
+import { E2E_WANTED, openLabInChromium, SHOTS, type LabInChromium } from '../helpers/labBrowser.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RENDERER = path.join(repo, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Screenshots go to test-output/ (ignored) on every run; `npm run screenshots` refreshes the README's copies.
-const SHOTS = path.resolve(repo, process.env.LAB_SCREENSHOTS ?? 'test-output/screenshots');
-// `npm test` builds the UI and sets LAB_E2E=1: then a missing browser or build is a failure, not a skip.
-// A bare `npx vitest run` (no build) skips this file; names.txt is used where it exists, as everywhere.
-const wanted = !!process.env.LAB_E2E;
-if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
-if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ready = wanted && HAS_NAMES;
+const ready = E2E_WANTED && HAS_NAMES;
 
-let server: RunningServer;
-let browser: Browser;
+let lab: LabInChromium;
 let page: Page;
 let dataDir: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 const byTestId = (id: string) => page.getByTestId(id);
 
@@ -79,22 +66,12 @@ async function logits(state: ModelState, x: Int32Array, n: number): Promise<Floa
 
 describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-'));
-    server = await startServer({ port: 0, dataDir, rendererDir: RENDERER, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await byTestId('app-mode').waitFor({ timeout: 20_000 });
+    lab = await openLabInChromium('lab-e2e-');
+    ({ page, dataDir, pageErrors } = lab);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await lab?.close();
   });
 
   it('loads names.txt through the file input: 32,033 words and 182,625 training examples', async () => {

@@ -5,29 +5,19 @@
  * run folder's run.json, the best (lowest dev loss) row first and highlighted, the heatmap has 4 cells with the
  * same numbers, and the saved sweep reopens after a page reload.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../electron/serve/index.js';
 import { HAS_NAMES, NAMES_TXT } from '../helpers/fixtures.js';
+import { E2E_WANTED, openLabInChromium, SHOTS, type LabInChromium } from '../helpers/labBrowser.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RENDERER = path.join(repo, 'out/renderer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(repo, process.env.LAB_SCREENSHOTS ?? 'test-output/screenshots');
-const wanted = !!process.env.LAB_E2E;
-if (wanted && !existsSync(path.join(RENDERER, 'index.html'))) throw new Error(`LAB_E2E is set but ${RENDERER} is not built`);
-if (wanted && !existsSync(CHROMIUM)) throw new Error(`LAB_E2E is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ready = wanted && HAS_NAMES;
+const ready = E2E_WANTED && HAS_NAMES;
 
-let server: RunningServer;
-let browser: Browser;
+let lab: LabInChromium;
 let page: Page;
 let dataDir: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 const byTestId = (id: string) => page.getByTestId(id);
 const LR = 'train.learningRate.initial';
@@ -65,22 +55,12 @@ function runJson(runId: string): { status: string; config: { train: { learningRa
 
 describe.skipIf(!ready)('the Sweep view in Chromium through lab serve', () => {
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-sweep-'));
-    server = await startServer({ port: 0, dataDir, rendererDir: RENDERER, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await byTestId('app-mode').waitFor({ timeout: 20_000 });
+    lab = await openLabInChromium('lab-e2e-sweep-');
+    ({ page, dataDir, pageErrors } = lab);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await lab?.close();
   });
 
   it('plans a 2×2 grid from fields picked in the configuration', async () => {
