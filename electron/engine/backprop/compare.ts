@@ -6,6 +6,7 @@
  * Both backward passes start from the same forward values (tf.js's, copied out), as in the lecture where the
  * manual backward reads the tensors PyTorch's forward made.
  */
+import type { TensorCheck } from './tableTypes.js';
 import type { ModelState } from '../model/params.js';
 import { autodiffGradients, type AutodiffResult } from './autodiffTf.js';
 import { FORMULAS, fusedShortcuts, manualBackward, type FormulaTable } from './manualBackward.js';
@@ -21,25 +22,8 @@ import { tensor, type Data } from './manualTensor.js';
  */
 export const APPROX_TOLERANCE = { rtol: 1e-5, atol: 1e-7 } as const;
 
-export interface TensorCheck {
-  /** Unique display name (`hprebn1`, `W2`, `logits`; a shortcut: `logits (fused)`). */
-  name: string;
-  /** The lecture's name (`hprebn`, `bnvar_inv`, `logprobs`, `W`, `bngain`, …). */
-  base: string;
-  /** Block number; null for the loss chain and the embedding. */
-  layer: number | null;
-  shape: number[];
-  /** Every element equal. */
-  exact: boolean;
-  /** allclose with APPROX_TOLERANCE. */
-  approx: boolean;
-  /** max |manual − reference|. */
-  maxDiff: number;
-  /** The hand-written rule in the lecture's notation. */
-  formula: string;
-  /** What the manual gradient is compared with: autodiff, or (for a fused shortcut) the step-by-step result. */
-  versus: 'autodiff' | 'step-by-step';
-}
+/** One tensor's comparison (declared with the app's table types, which must stay free of tf.js). */
+export type { TensorCheck } from './tableTypes.js';
 
 export interface GradientPair {
   manual: Data;

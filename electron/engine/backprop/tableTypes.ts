@@ -1,7 +1,7 @@
 /**
  * The shape of backprop by hand as the app receives it (backpropTable.ts builds it). Kept free of the tf.js
- * code so the renderer can type-check against it: TensorCheck's fields are restated here, and because
- * backpropTable.ts builds each row from a TensorCheck, the compiler keeps the two in step.
+ * code so the renderer can type-check against it; the engine's per-tensor comparison (compare.ts) is declared
+ * here too, and a table row extends it.
  */
 import type { Histogram } from '../inspect/histogram.js';
 import type { ExperimentConfig } from '../model/config.js';
@@ -9,23 +9,28 @@ import type { ExperimentConfig } from '../model/config.js';
 /** What is checked: a saved run at its final parameters, or a configuration at initialisation. */
 export type BackpropSubject = { kind: 'run'; runDir: string } | { kind: 'config'; config: ExperimentConfig; label: string };
 
-export interface BackpropRow {
+export interface TensorCheck {
   /** Unique display name (`hprebn1`, `W2`, `logits`; a shortcut: `logits (fused)`). */
   name: string;
-  /** The lecture's name (`hprebn`, `bnvar_inv`, `logprobs`, `W`, …). */
+  /** The lecture's name (`hprebn`, `bnvar_inv`, `logprobs`, `W`, `bngain`, …). */
   base: string;
   /** Block number; null for the loss chain and the embedding. */
   layer: number | null;
   shape: number[];
+  /** Every element equal. */
   exact: boolean;
-  /** allclose with the table's tolerance. */
+  /** allclose with APPROX_TOLERANCE (compare.ts). */
   approx: boolean;
-  /** max |manual − reference| over the whole tensor. */
+  /** max |manual − reference|. */
   maxDiff: number;
   /** The hand-written rule in the lecture's notation. */
   formula: string;
   /** What the manual gradient is compared with: autodiff, or (for a fused shortcut) the step-by-step result. */
   versus: 'autodiff' | 'step-by-step';
+}
+
+/** A row of the app's table: the comparison, plus what the view draws. */
+export interface BackpropRow extends TensorCheck {
   /** Element count of the gradient. */
   size: number;
   /** Of the hand-written gradient. */
