@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sweepCommand } from '../../electron/cli/commands/sweep.js';
+import { ratioHistory, recentUpdateRatios } from '../../electron/engine/inspect/updateRatio.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
+import { readStoredRun } from '../../electron/engine/run/runFolder.js';
 import { REPO_ROOT, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 const LAB = ['--import', 'tsx', 'electron/cli/main.ts'];
@@ -59,6 +61,19 @@ describe('lab sweep', () => {
       expect(record.config.train.batchSize).toBe(r.values['train.batchSize']);
       expect(record.config.model.hidden[0].size).toBe(32);
       expect(record.result.loss).toEqual(r.loss);
+    }
+    // Each run's per-layer summary: its final snapshot's tanh saturation % and std, and W1's mean update:data
+    // over the last 100 steps, as the Inspect view reads them from the folder.
+    for (const r of a.runs) {
+      const stored = await readStoredRun(r.out);
+      const final = stored.snapshots[stored.snapshots.length - 1];
+      expect(final.step).toBe(199);
+      const w1 = recentUpdateRatios(ratioHistory(stored.ratios!), final.step).get('W1')!;
+      expect(r.layers).toHaveLength(1);
+      expect(r.layers[0].saturation).toBe(final.activations[0].saturatedPct);
+      expect(r.layers[0].std).toBe(final.activations[0].std);
+      expect(r.layers[0].updateRatioLog10).toBeCloseTo(w1, 12);
+      expect(r.layers[0].updateRatioLog10).toBeLessThan(-1);
     }
     const opened = await openRun(a.runs[3].out);
     expect(opened.record.result!.steps).toBe(200);

@@ -5,6 +5,7 @@ import { prepareDataset, readWordsFile } from '../../engine/data/index.js';
 import { LabError } from '../../engine/errors.js';
 import { parseVary, type Scalar } from '../../engine/model/configPath.js';
 import { expandGrid, type VaryAxis } from '../../engine/sweep/grid.js';
+import { readRunLayerSummary } from '../../engine/sweep/layerSummary.js';
 import { findRecipe, RECIPES } from '../../engine/sweep/recipes.js';
 import { startSweep } from '../../engine/sweep/runSweep.js';
 import { checkNewSweepFolder, type SweepRecord } from '../../engine/sweep/sweepFolder.js';
@@ -143,12 +144,15 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   if (failed.length > 0 && failed.length === final.runs.length) {
     throw new LabError('RUN', `every run failed (${failed[0].name}: ${failed[0].error}); see ${path.join(dir, 'sweep.json')}`);
   }
-  const runs = final.runs.map((r) => ({
+  // Each run's per-layer summary (the lecture's plots, one row per hidden layer): read back from its folder.
+  const layers = await Promise.all(final.runs.map((r) => (r.started ? readRunLayerSummary(path.join(dir, r.name)) : null)));
+  const runs = final.runs.map((r, i) => ({
     values: r.values,
     out: r.started ? path.join(dir, r.name) : null,
     status: r.status,
     loss: r.loss,
     stepsPerSecond: r.stepsPerSecond === null ? null : Math.round(r.stepsPerSecond * 10) / 10,
+    layers: layers[i]?.layers.map((l) => ({ saturation: l.saturation, std: l.std, updateRatioLog10: l.updateRatioLog10 })) ?? null,
     ...(r.error ? { error: r.error } : {}),
   }));
   const wallSeconds = Math.round((final.wallSeconds ?? 0) * 100) / 100;
