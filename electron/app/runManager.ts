@@ -110,6 +110,11 @@ export class RunManager {
     this.requireLive(runId).handle.stop();
   }
 
+  /** Whether the run is queued, training or paused in this session. */
+  isLive(runId: string): boolean {
+    return this.live.has(runId);
+  }
+
   /** Ends every training process (app quit / server close); their folders keep what was saved. */
   shutdown(): void {
     for (const run of this.live.values()) run.handle.kill();

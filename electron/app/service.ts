@@ -148,6 +148,7 @@ export function createLabService(host: ServiceHost): LabService {
     'backprop.check': async (request) => runJob({ kind: 'backprop', subject: await backpropSubject(request), seed: request.seed }),
     'sweeps.start': (request) => sweeps.start(request),
     'sweeps.list': () => sweeps.list(),
+    'sweeps.stop': ({ sweepId }) => sweeps.stop(sweepId),
     'sweeps.recipes': async () => recipeInfos(),
     'sweeps.estimate': ({ preset }) => sweeps.estimate(preset),
     sample: ({ source, count, seed }) => runJob({ kind: 'sample', model: sampleModel(source), count, seed }),

@@ -12,11 +12,20 @@ import { writeFileAtomic } from '../engine/io/atomic.js';
 import { findPreset } from '../engine/model/presets.js';
 import { listRuns, newRunId } from '../engine/run/runFolder.js';
 import { expandGrid, type VaryAxis } from '../engine/sweep/grid.js';
+import { readRunLayerSummary } from '../engine/sweep/layerSummary.js';
 import { findRecipe, RECIPES } from '../engine/sweep/recipes.js';
 import type { RequestOf } from '../shared/channels.js';
 import type { BackendChoice, ExperimentConfig, RunSummary } from '../shared/contract.js';
 import { experimentConfigSchema } from '../shared/schemas.js';
-import type { SweepDefinition, SweepEstimate, SweepInfo, SweepRecipeInfo } from '../shared/sweepTypes.js';
+import type {
+  RunLayerSummary,
+  SweepDefinition,
+  SweepEstimate,
+  SweepInfo,
+  SweepRecipeInfo,
+  SweepRunState,
+  SweepStatus,
+} from '../shared/sweepTypes.js';
 import type { PresetStore } from './presetStore.js';
 import type { RunManager } from './runManager.js';
 
@@ -40,6 +49,18 @@ function validatePoint(config: ExperimentConfig, values: Record<string, unknown>
   throw new LabError('CONFIG', `sweep point ${point}: ${issue.path.join('.') || 'configuration'}: ${issue.message}`);
 }
 
+const LIVE: readonly string[] = ['starting', 'running', 'paused'];
+
+/** The sweep as a whole, from its runs now (see SweepStatus). */
+export function sweepStatus(runs: readonly Pick<SweepRunState, 'summary'>[]): SweepStatus {
+  const statuses = runs.map((r) => r.summary?.status ?? null);
+  if (statuses.some((s) => s !== null && LIVE.includes(s))) return 'running';
+  if (statuses.includes('stopped')) return 'stopped';
+  if (statuses.includes('failed')) return 'failed';
+  if (statuses.includes(null)) return 'incomplete';
+  return 'completed';
+}
+
 export function recipeInfos(): SweepRecipeInfo[] {
   return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
 }
@@ -47,6 +68,8 @@ export function recipeInfos(): SweepRecipeInfo[] {
 export class SweepStore {
   /** One write at a time (two sweeps started together must not lose one another). */
   private writing: Promise<unknown> = Promise.resolve();
+  /** Per-layer summaries of finished runs (their folders no longer change), by run id. */
+  private readonly layerCache = new Map<string, Promise<RunLayerSummary | null>>();
 
   constructor(private readonly options: SweepStoreOptions) {}
 
@@ -76,8 +99,20 @@ export class SweepStore {
     await this.update((all) => [...all, definition]);
     return {
       ...definition,
-      runs: started.map((s) => ({ runId: s.summary.id, values: s.values, summary: s.summary, stepsPerSecond: null })),
+      status: 'running',
+      runs: started.map((s) => ({ runId: s.summary.id, values: s.values, summary: s.summary, stepsPerSecond: null, layers: null })),
     };
+  }
+
+  /**
+   * Stops every queued or training run of the sweep: each stops after its current step and is saved as
+   * `stopped` (a queued one before it trains much); finished runs are kept as they are.
+   */
+  async stop(sweepId: string): Promise<SweepInfo> {
+    const definition = (await this.read()).find((d) => d.id === sweepId);
+    if (!definition) throw new LabError('RUN', `sweepId: no sweep '${sweepId}'`);
+    for (const r of definition.runs) if (this.options.runs.isLive(r.runId)) this.options.runs.stop(r.runId);
+    return (await this.list()).find((s) => s.id === sweepId)!;
   }
 
   /** Saved sweeps, newest first, each run with its summary now. */
@@ -89,17 +124,36 @@ export class SweepStore {
     for (const { record } of await listRuns(this.options.runs.runsRoot)) {
       if (record.result) speeds.set(record.id, record.result.stepsPerSecond);
     }
-    return all
-      .slice()
-      .reverse()
-      .map((d) => ({
-        ...d,
-        runs: d.runs.map((r) => ({
-          ...r,
-          summary: summaries.get(r.runId) ?? null,
-          stepsPerSecond: speeds.get(r.runId) ?? null,
-        })),
-      }));
+    return Promise.all(
+      all
+        .slice()
+        .reverse()
+        .map(async (d) => {
+          const runs = await Promise.all(
+            d.runs.map(async (r): Promise<SweepRunState> => {
+              const summary = summaries.get(r.runId) ?? null;
+              return { ...r, summary, stepsPerSecond: speeds.get(r.runId) ?? null, layers: await this.layers(summary) };
+            }),
+          );
+          return { ...d, status: sweepStatus(runs), runs };
+        }),
+    );
+  }
+
+  /** A finished run's per-layer summary, read from its folder once; none while it trains or when it is gone. */
+  private layers(summary: RunSummary | null): Promise<RunLayerSummary | null> {
+    if (!summary || LIVE.includes(summary.status)) return Promise.resolve(null);
+    let cached = this.layerCache.get(summary.id);
+    if (!cached) {
+      const runId = summary.id;
+      // A folder that cannot be read now is not remembered: the next list tries again.
+      cached = readRunLayerSummary(this.options.runs.dir(runId)).catch(() => {
+        this.layerCache.delete(runId);
+        return null;
+      });
+      this.layerCache.set(runId, cached);
+    }
+    return cached;
   }
 
   /** Steps/s of the newest finished run of `preset`, for the view's time estimate. */

@@ -156,6 +156,8 @@ export const invokeChannels = {
   /** Saved sweeps, newest first, with their runs' summaries now. */
   'sweeps.list': { request: none, response: shape<SweepInfo[]>() },
   'sweeps.recipes': { request: none, response: shape<SweepRecipeInfo[]>() },
+  /** Stops the sweep's queued and training runs (each saved as `stopped`); its finished runs are kept. */
+  'sweeps.stop': { request: z.object({ sweepId: runIdSchema }).strict(), response: shape<SweepInfo>() },
   /** Measured steps/s of the newest finished run of a preset (null when none), for a sweep's time estimate. */
   'sweeps.estimate': { request: z.object({ preset: z.string().min(1).max(100) }).strict(), response: shape<SweepEstimate>() },
   sample: {

@@ -2,6 +2,9 @@
  * What the app's Sweep view exchanges with the back end (channels `sweeps.*`). Browser-safe: types only.
  */
 import type { RunSummary } from './contract.js';
+import type { LayerSummary, RunLayerSummary } from '../engine/sweep/layerSummary.js';
+
+export type { LayerSummary, RunLayerSummary };
 
 /** A varied field's value: what a configuration leaf holds. */
 export type SweepValue = number | boolean | string | null;
@@ -37,9 +40,21 @@ export interface SweepRunState {
   summary: RunSummary | null;
   /** Mean training steps/s of the finished run; null until it finishes. */
   stepsPerSecond: number | null;
+  /**
+   * Per hidden layer at the run's latest inspector snapshot (tanh saturation %, std) and W{l}'s recent
+   * update:data ratio; null while it trains, or when it has no snapshot or no folder.
+   */
+  layers: RunLayerSummary | null;
 }
 
+/**
+ * A sweep as a whole: `running` while any of its runs is queued or training; otherwise `completed` when every
+ * run completed, `stopped` when one was stopped, `failed` when one failed, `incomplete` when a run folder is gone.
+ */
+export type SweepStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'incomplete';
+
 export interface SweepInfo extends Omit<SweepDefinition, 'runs'> {
+  status: SweepStatus;
   runs: SweepRunState[];
 }
 

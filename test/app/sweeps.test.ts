@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../electron/app/service.js';
+import { ratioHistory, recentUpdateRatios } from '../../electron/engine/inspect/updateRatio.js';
+import { readStoredRun } from '../../electron/engine/run/runFolder.js';
 import { forkWorker } from '../../electron/engine/worker/client.js';
 import { validateRequest } from '../../electron/shared/channels.js';
 import type { SweepInfo } from '../../electron/shared/sweepTypes.js';
@@ -61,9 +63,21 @@ describe('sweeps.start / sweeps.list', () => {
     const listed = (await service.handlers['runs.list'](undefined)).map((r) => r.id);
     for (const r of started.runs) expect(listed).toContain(r.runId);
 
+    expect(started.status).toBe('running');
     const done = await settled(service, started.id);
     expect(done.runs.map((r) => r.summary!.status)).toEqual(['completed', 'completed']);
+    expect(done.status).toBe('completed');
     for (const r of done.runs) {
+      // The per-layer summary is the one hidden layer's numbers at the run's final snapshot (what Inspect shows)
+      // and W1's update:data averaged over the last 100 steps.
+      const stored = await readStoredRun(path.join(tmp, 'data', 'runs', r.runId));
+      const final = stored.snapshots[stored.snapshots.length - 1];
+      expect(final.step).toBe(59);
+      expect(r.layers!.step).toBe(59);
+      expect(r.layers!.layers).toHaveLength(1);
+      expect(r.layers!.layers[0].saturation).toBe(final.activations[0].saturatedPct);
+      expect(r.layers!.layers[0].std).toBe(final.activations[0].std);
+      expect(r.layers!.layers[0].updateRatioLog10).toBeCloseTo(recentUpdateRatios(ratioHistory(stored.ratios!), 59).get('W1')!, 12);
       const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', r.runId, 'run.json'), 'utf8'));
       // Each run trained the point's value, and the sweep reports the run folder's own numbers.
       expect(record.config.train.learningRate.initial).toBe(r.values['train.learningRate.initial']);
@@ -116,6 +130,36 @@ describe('sweeps.start / sweeps.list', () => {
     const val = done.runs.map((r) => r.summary!.loss!.val);
     expect(val[0]).toBeGreaterThan(val[1]);
     expect(val[1]).toBeGreaterThan(val[2]);
+  }, 180_000);
+
+  it('sweeps.stop stops the training and queued runs (saved as stopped) and keeps the finished one', async () => {
+    // Two workers: the 40-step point finishes, the next two train, the last waits in the queue.
+    const started = await service.handlers['sweeps.start']({
+      presetId: 'fix-softmax',
+      datasetId,
+      vary: [{ path: 'train.steps', values: [40, 20_000_000, 30_000_000, 40_000_000] }],
+      seed: 3,
+    });
+    const ids = started.runs.map((r) => r.runId);
+    const t0 = Date.now();
+    for (;;) {
+      const byId = new Map((await service.handlers['runs.list'](undefined)).map((r) => [r.id, r]));
+      if (byId.get(ids[0])?.status === 'completed' && byId.get(ids[1])!.steps > 0 && byId.get(ids[2])!.steps > 0) break;
+      if (Date.now() - t0 > 60_000) throw new Error('the sweep did not get going');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stopping = await service.handlers['sweeps.stop']({ sweepId: started.id });
+    expect(stopping.id).toBe(started.id);
+    const done = await settled(service, started.id);
+    expect(done.runs.map((r) => r.summary!.status)).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
+    expect(done.status).toBe('stopped');
+    const records = ids.map((id) => JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', id, 'run.json'), 'utf8')));
+    expect(records.map((r) => r.status)).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
+    expect(records[0].result.steps).toBe(40);
+    for (const r of records.slice(1)) expect(r.result.steps).toBeLessThan(r.config.train.steps);
+    // Stopping again finds nothing to stop; an unknown sweep is named.
+    expect((await service.handlers['sweeps.stop']({ sweepId: started.id })).status).toBe('stopped');
+    await expect(service.handlers['sweeps.stop']({ sweepId: 'no-such-sweep' })).rejects.toThrow(/sweepId: no sweep 'no-such-sweep'/);
   }, 180_000);
 
   it('never overwrites a sweeps.json it cannot read', async () => {
