@@ -2,7 +2,7 @@
  * What the app's Sweep view exchanges with the back end (channels `sweeps.*`). Browser-safe: types only.
  */
 import type { RunSummary } from './contract.js';
-import type { LayerSummary, RunLayerSummary } from '../engine/sweep/layerSummary.js';
+import type { LayerSummary, RunLayerSummary } from '../engine/sweep/layerTypes.js';
 
 export type { LayerSummary, RunLayerSummary };
 

@@ -83,6 +83,15 @@ export class RunView {
     for (const u of this.queued.splice(0)) this.applyUpdate(u);
   }
 
+  /**
+   * For a live run whose stored history could not be read (still waiting in the queue: no folder yet): follow it
+   * from `early` (its updates that arrived before this view existed) and whatever was queued since.
+   */
+  startWithoutHistory(early: readonly RunUpdate[]): void {
+    this.loaded = true;
+    for (const u of [...early, ...this.queued.splice(0)]) this.applyUpdate(u);
+  }
+
   applyUpdate(u: RunUpdate): void {
     if (!this.loaded) {
       this.queued.push(u);

@@ -100,6 +100,26 @@ class RunsStore {
     return view;
   }
 
+  /**
+   * The view of a live run opened later (e.g. a sweep reopened while it trains, after a reload): its stored
+   * history so far, then its live updates — not only what arrives from now on. A run still waiting in the queue
+   * has no history yet and is followed from its start.
+   */
+  async follow(summary: RunSummary): Promise<RunView> {
+    const existing = this.views.get(summary.id);
+    if (existing) return existing;
+    const view = new RunView(summary, false);
+    const early = this.orphans.get(summary.id) ?? [];
+    this.orphans.delete(summary.id);
+    this.views.set(summary.id, view);
+    try {
+      view.applyDetail(await lab.runs.get({ runId: summary.id }));
+    } catch {
+      view.startWithoutHistory(early);
+    }
+    return view;
+  }
+
   async select(runId: string): Promise<void> {
     if (await this.open(runId)) this.selectedId = runId;
   }

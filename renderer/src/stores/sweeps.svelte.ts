@@ -22,6 +22,8 @@ class SweepsStore {
   readonly current = $derived(this.saved.find((s) => s.id === this.currentId) ?? null);
   error = $state.raw<ApiErrorInfo | null>(null);
   busy = $state(false);
+  /** A stop of the shown sweep is on its way. */
+  stopping = $state(false);
 
   source = $state<'preset' | 'recipe'>('preset');
   presetId = $state('fix-softmax');
@@ -122,15 +124,38 @@ class SweepsStore {
     }
   }
 
-  /** Shows a saved sweep; its runs' histories load for the overlaid curves. */
+  /**
+   * Shows a saved sweep; its runs' histories load for the overlaid curves. A run still training shows its curve
+   * from step 0 (its stored history so far) and then follows it live.
+   */
   async open(id: string): Promise<void> {
     this.currentId = id;
-    const sweep = this.saved.find((s) => s.id === id);
-    if (!sweep) return;
-    for (const r of sweep.runs) {
-      if (!r.summary) continue;
-      if (['starting', 'running', 'paused'].includes(r.summary.status)) runs.adopt(r.summary);
-      else await runs.open(r.runId);
+    let sweep = this.saved.find((s) => s.id === id);
+    if (!sweep) {
+      await this.refresh();
+      sweep = this.saved.find((s) => s.id === id);
+      if (!sweep) return;
+    }
+    await Promise.all(
+      sweep.runs.map((r) => {
+        if (!r.summary) return null;
+        if (['starting', 'running', 'paused'].includes(r.summary.status)) return runs.follow(r.summary);
+        return runs.open(r.runId);
+      }),
+    );
+  }
+
+  /** Stops the sweep's queued and training runs (each saved as stopped); its finished runs stay. */
+  async stop(id: string): Promise<void> {
+    this.stopping = true;
+    try {
+      const sweep = await lab.sweeps.stop({ sweepId: id });
+      this.saved = this.saved.map((s) => (s.id === id ? sweep : s));
+      this.error = null;
+    } catch (e) {
+      this.error = toErrorInfo(e);
+    } finally {
+      this.stopping = false;
     }
   }
 }
