@@ -4,13 +4,14 @@
  * reads back for the same run (the final snapshot's activations; the diagnosis's window average of W{l}'s
  * update:data ratio), and the numbers must tell the lecture's story (gain 3 saturates, 0.5 does not).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ratioHistory, recentUpdateRatios, UPDATE_RATIO_WINDOW } from '../../electron/engine/inspect/updateRatio.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { executeRun } from '../../electron/engine/run/executeRun.js';
-import { readStoredRun, SNAPSHOTS_FILE } from '../../electron/engine/run/runFolder.js';
+import { forEachJsonLine } from '../../electron/engine/run/jsonLines.js';
+import { METRICS_FILE, readStoredRun, SNAPSHOTS_FILE } from '../../electron/engine/run/runFolder.js';
 import { setPath } from '../../electron/engine/model/configPath.js';
 import { readRunLayerSummary, RecentRatios } from '../../electron/engine/sweep/layerSummary.js';
 import type { UpdateRatioChunk } from '../../electron/engine/train/types.js';
@@ -96,6 +97,40 @@ describe('per-layer summaries of a sweep run', () => {
     expect(await readRunLayerSummary(high)).toEqual(before);
     expect(await readRunLayerSummary(await trainGain(1, false))).toBeNull();
     expect(await readRunLayerSummary(path.join(dir, 'no-such-run'))).toBeNull();
+  });
+
+  it('reads only the files\' ends, yet matches a pass over every line: 2 MB of ratios, a 600 kB snapshot line, a torn tail', async () => {
+    const runDir = path.join(dir, 'synthetic');
+    mkdirSync(runDir);
+    const params = ['C', 'W1', 'b1', 'W2', 'b2'];
+    let state = 1;
+    const next = () => ((state = (Math.imul(state, 48271) + 11) >>> 0) / 2 ** 32) * 2 - 4;
+    const metrics: string[] = [];
+    for (let from = 0; from < 20_000; from += 100) {
+      metrics.push(JSON.stringify({ kind: 'loss', fromStep: from, losses: Array.from({ length: 100 }, () => 2.5) }));
+      metrics.push(JSON.stringify({ kind: 'ratios', fromStep: from, params, ratios: Array.from({ length: 100 }, (_, k) => (from + k === 19_990 ? params.map(() => null) : params.map(() => next()))) }));
+    }
+    writeFileSync(path.join(runDir, METRICS_FILE), metrics.join('\n') + '\n{"kind":"ratios","fromStep":20000,"par');
+    const big = { step: 19_999, lr: 0.1, activations: [1, 2].map((layer) => ({ layer, name: `tanh${layer}`, mean: 0, std: 0.5 + layer / 10, saturatedPct: layer * 3, zeroFraction: 0, maxAbs: 1, histogram: { edges: [], counts: Array.from({ length: 160_000 }, () => 7) } })), layerGradients: [], params: [] };
+    const small = { ...big, step: 10_000, activations: big.activations.map((a) => ({ ...a, std: 9, histogram: { edges: [], counts: [] } })) };
+    writeFileSync(path.join(runDir, SNAPSHOTS_FILE), `${JSON.stringify(small)}\n${JSON.stringify(big)}\n{"step": 20000, "activ`);
+    expect(statSync(path.join(runDir, METRICS_FILE)).size).toBeGreaterThan(2_000_000);
+    expect(JSON.stringify(big).length).toBeGreaterThan(600_000);
+
+    // The same figures the slow way: every line, every ratio row.
+    const all = new RecentRatios();
+    await forEachJsonLine(path.join(runDir, METRICS_FILE), (v) => {
+      const line = v as { kind: string; params: string[]; ratios: (number | null)[][] };
+      if (line.kind === 'ratios') all.add(line.params, line.ratios);
+    });
+    const summary = (await readRunLayerSummary(runDir))!;
+    expect(summary.step).toBe(19_999);
+    expect(summary.layers.map((l) => [l.name, l.saturation, l.std])).toEqual([['tanh1', 3, 0.6], ['tanh2', 6, 0.7]]);
+    expect(summary.layers.map((l) => l.updateRatioLog10)).toEqual([all.means().get('W1'), all.means().get('W2')]);
+    // …and the last 100 defined rows by hand (the row of nulls at step 19,990 is not one of them).
+    const rows = metrics.filter((l) => l.includes('"ratios"')).flatMap((l) => JSON.parse(l).ratios as (number | null)[][]).filter((r) => r[0] !== null);
+    const w1 = rows.slice(-100).map((r) => r[1]!);
+    expect(summary.layers[0].updateRatioLog10).toBeCloseTo(w1.reduce((a, b) => a + b, 0) / 100, 12);
   });
 
   it('RecentRatios: columns by name, rows of nulls skipped, only the last window counted', () => {

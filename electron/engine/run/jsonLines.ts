@@ -86,3 +86,46 @@ export async function forEachJsonLine(file: string, onValue: (value: unknown) =>
   endLine();
   return stats;
 }
+
+/** Bytes read from the end of a file first by `lastJsonLines`; quadrupled until `enough`. */
+const TAIL_START_BYTES = 256 * 1024;
+
+/**
+ * The parsed lines at the end of a JSON-lines file, in file order: read backwards from the end in growing
+ * windows until `enough(values)` says so or the whole file is read, so asking for the last few lines of a long
+ * run costs the same as of a short one. A line cut off by the window's start, and a line that does not parse
+ * (a torn last line), are left out. A missing file reads as empty.
+ */
+export async function lastJsonLines(file: string, enough: (values: readonly unknown[]) => boolean): Promise<unknown[]> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw describeIoError(e, file, 'reading');
+  }
+  try {
+    const size = (await handle.stat()).size;
+    for (let window = TAIL_START_BYTES; ; window *= 4) {
+      const length = Math.min(window, size, MAX_JSON_LINE_BYTES * 2);
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+      const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+      if (length < size) lines.shift(); // starts mid-line
+      const values: unknown[] = [];
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        try {
+          values.push(JSON.parse(line));
+        } catch {
+          // torn or corrupt: skipped, as forEachJsonLine does
+        }
+      }
+      if (length === size || length === MAX_JSON_LINE_BYTES * 2 || enough(values)) return values;
+    }
+  } catch (e) {
+    throw describeIoError(e, file, 'reading');
+  } finally {
+    await handle.close();
+  }
+}

@@ -4,13 +4,13 @@
  * step of a completed run), and the layer's update:data ratio (log10 std(lr·grad) / std(W)) averaged over the
  * last steps — the figure the Inspect view's diagnosis compares with the lecture's −3.
  *
- * Read from the run folder in one streaming pass over each file, keeping only the last snapshot and the last
- * `UPDATE_RATIO_WINDOW` ratio rows, so a long run costs no more memory than a short one.
+ * Read from the ends of the run folder's files (the last snapshot, the last `UPDATE_RATIO_WINDOW` ratio rows), so
+ * a long run costs no more time or memory than a short one.
  */
 import path from 'node:path';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { UPDATE_RATIO_WINDOW } from '../inspect/updateRatio.js';
-import { forEachJsonLine } from '../run/jsonLines.js';
+import { lastJsonLines } from '../run/jsonLines.js';
 import { METRICS_FILE, SNAPSHOTS_FILE, type MetricsLine } from '../run/runFolder.js';
 import type { LayerSummary, RunLayerSummary } from './layerTypes.js';
 
@@ -70,18 +70,24 @@ export class RecentRatios {
   }
 }
 
-/** A run folder's per-layer summary; null when it has no inspector snapshot (yet). */
+const isSnapshot = (v: unknown): v is InspectionSnapshot => Array.isArray((v as InspectionSnapshot | null)?.activations);
+const isRatioLine = (v: unknown): v is MetricsLine & { kind: 'ratios' } => {
+  const line = v as MetricsLine | null;
+  return line?.kind === 'ratios' && Array.isArray(line.params) && Array.isArray(line.ratios);
+};
+const definedRows = (values: readonly unknown[]) =>
+  values.filter(isRatioLine).reduce((n, line) => n + line.ratios.filter((row) => row?.some((v) => v !== null)).length, 0);
+
+/**
+ * A run folder's per-layer summary; null when it has no inspector snapshot (yet). Only the ends of its files are
+ * read (the last snapshot, the last ratio rows), so a 200,000-step run costs no more than a short one.
+ */
 export async function readRunLayerSummary(dir: string): Promise<RunLayerSummary | null> {
-  const latest: { snapshot: InspectionSnapshot | null } = { snapshot: null };
-  await forEachJsonLine(path.join(dir, SNAPSHOTS_FILE), (v) => {
-    const s = v as InspectionSnapshot;
-    if (Array.isArray(s?.activations) && (latest.snapshot === null || s.step >= latest.snapshot.step)) latest.snapshot = s;
-  });
-  if (latest.snapshot === null) return null;
+  const snapshots = (await lastJsonLines(path.join(dir, SNAPSHOTS_FILE), (values) => values.some(isSnapshot))).filter(isSnapshot);
+  if (snapshots.length === 0) return null;
+  const latest = snapshots.reduce((a, b) => (b.step >= a.step ? b : a));
   const ratios = new RecentRatios();
-  await forEachJsonLine(path.join(dir, METRICS_FILE), (v) => {
-    const line = v as MetricsLine;
-    if (line?.kind === 'ratios' && Array.isArray(line.params) && Array.isArray(line.ratios)) ratios.add(line.params, line.ratios);
-  });
-  return summarizeLayers(latest.snapshot, ratios.means());
+  const tail = await lastJsonLines(path.join(dir, METRICS_FILE), (values) => definedRows(values) >= UPDATE_RATIO_WINDOW);
+  for (const line of tail.filter(isRatioLine)) ratios.add(line.params, line.ratios);
+  return summarizeLayers(latest, ratios.means());
 }
