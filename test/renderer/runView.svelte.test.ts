@@ -41,3 +41,22 @@ describe('RunView.hasRatios', () => {
     expect(watch([ratiosUpdate, snapshotUpdate])).toEqual([true]);
   });
 });
+
+describe('RunView.startWithoutHistory (a live run reopened while it still waits in the queue)', () => {
+  const loss = (fromStep: number, losses: number[]) => ({ runId: 'r1', loss: { fromStep, losses } }) as unknown as RunUpdate;
+
+  it('applies the updates that came before the view, then those queued while its history was asked for, once each', () => {
+    const view = new RunView(summary, false);
+    // Queued while `runs.get` was in flight (the view is not loaded yet): nothing applied.
+    view.applyUpdate(loss(2, [3.1, 3.0]));
+    expect(view.series.losses).toEqual([]);
+    view.startWithoutHistory([loss(0, [3.3, 3.2])]);
+    expect(view.loaded).toBe(true);
+    expect(view.series.lossFrom).toBe(0);
+    expect(view.series.losses).toEqual([3.3, 3.2, 3.1, 3.0]);
+    // Later updates go straight in; a chunk seen already is not counted twice.
+    view.applyUpdate(loss(2, [3.1, 3.0]));
+    view.applyUpdate(loss(4, [2.9]));
+    expect(view.series.losses).toEqual([3.3, 3.2, 3.1, 3.0, 2.9]);
+  });
+});
