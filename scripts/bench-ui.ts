@@ -9,10 +9,10 @@
  *   slowestInputMs      the slowest click → next paint while training (Event Timing API), over tab switches
  *   steps, wallSeconds  what the run did
  *
- *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden]
+ *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden --trace trace.json]
  * The numbers depend on the machine and what else runs on it: report them with the machine's load.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,17 @@ const flag = (name: string, fallback: string) => {
 const steps = Number(flag('--steps', '20000'));
 const data = path.resolve(flag('--data', path.join(repo, '../shared/data/names.txt')));
 const view = flag('--view', 'train');
+/** Where to write a Chromium performance trace of the run (open it in DevTools' Performance panel). */
+const traceFile = flag('--trace', '');
+/** What DevTools' Performance panel records: tasks, script, style/layout/paint, and JavaScript samples. */
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8.execute',
+  'blink.user_timing',
+  'disabled-by-default-v8.cpu_profiler',
+];
 const renderer = path.join(repo, 'out/renderer');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -72,6 +83,13 @@ try {
     }).observe({ type: 'event', buffered: false, durationThreshold: 16 });
   });
 
+  const cdp = traceFile ? await page.context().newCDPSession(page) : null;
+  const traceChunks: unknown[] = [];
+  if (cdp) {
+    cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => traceChunks.push(...e.value));
+    await cdp.send('Tracing.start', { traceConfig: { includedCategories: TRACE_CATEGORIES }, transferMode: 'ReportEvents' });
+  }
+
   const t0 = Date.now();
   await byTestId('train-start').click();
   await page.waitForFunction(() => /\d/.test((globalThis as any).document.querySelector('[data-testid="train-loss"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 'raf' });
@@ -87,6 +105,12 @@ try {
     await byTestId(cycle[k++ % cycle.length]).click();
   }
   const wallSeconds = (Date.now() - t0) / 1000;
+  if (cdp) {
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await done;
+    writeFileSync(traceFile, JSON.stringify({ traceEvents: traceChunks }));
+  }
   const measured: { tasks: number[]; inputs: number[] } = await page.evaluate(() => (globalThis as any).__bench);
   const longTasks = measured.tasks.filter((d) => d > 50);
   console.log(
