@@ -7,6 +7,7 @@ import {
   log10Values,
   pickLast,
   pointAt,
+  pointsPerLine,
   smoothBuckets,
   bucketAt,
 } from '../../renderer/src/lib/bucketedSeries.js';
@@ -181,6 +182,14 @@ describe('groupBuckets / groupMeans (a chart draws at most one point per pixel c
     expect(g.last).toEqual([1, 3, 5]);
     expect(pickLast(smoothed, g)).toEqual([smoothed[1], smoothed[3], smoothed[5]]);
     expect(pickLast(smoothed, g).map((p) => p.x)).toEqual([1, 3, 5]);
+  });
+
+  it('pointsPerLine: one point per two pixel columns, within a budget for the whole chart', () => {
+    expect(pointsPerLine(1100, 2)).toBe(550); // a loss curve: means and smoothed line
+    expect(pointsPerLine(1100, 12)).toBe(133); // twelve update:data lines share 1600 points
+    expect(pointsPerLine(1100, 12) * 12).toBeLessThanOrEqual(1600);
+    expect(pointsPerLine(1100, 200)).toBe(32); // never fewer than 32 a line
+    expect(pointsPerLine(0, 1)).toBe(32); // a chart not laid out yet
   });
 
   it('pointAt finds the drawn point covering a step', () => {

@@ -5,7 +5,7 @@
  * A 200k-step run cannot be redrawn point by point twenty times a second, so values are kept in buckets of
  * `width` consecutive steps (mean, min, max). When there are more than `maxBuckets`, neighbouring buckets
  * merge and the width doubles — exact, because sums/min/max merge — so a series never holds more than
- * `maxBuckets` buckets. A chart draws at most one point per pixel column of them (`groupBuckets`).
+ * `maxBuckets` buckets. A chart draws fewer points still: at most one per pixel column (`groupBuckets`).
  *
  * The smoothed line is an exponential moving average with bias correction (the first values are not pulled
  * towards 0), sampled at the last step of each bucket.
@@ -136,7 +136,7 @@ export function log10Values(values: readonly number[]): (number | null)[] {
  * Which buckets a chart draws as one point: consecutive buckets grouped into aligned ranges of `width` steps (a
  * power-of-two multiple of the series' own width), the smallest width that leaves at most `maxPoints` groups. A
  * chart cannot show more points than it has pixel columns, and Chart.js's work per redraw (layout, drawing) grows
- * with the points, so a chart passes its width in pixels. Because groups are aligned, the drawn points of a
+ * with the points, so a chart asks for a number derived from its width (`pointsPerLine`). Because groups are aligned, the drawn points of a
  * growing series stay put between updates; only the last one moves, until the width doubles.
  */
 export interface BucketGroups {
@@ -162,6 +162,15 @@ export function groupBuckets(series: BucketedSeries, maxPoints: number): BucketG
     if (i + 1 === buckets.length || Math.floor(buckets[i + 1].start / width) !== group) last.push(i);
   }
   return { width, last };
+}
+
+/**
+ * Points to draw per line of a chart `widthPx` wide holding `lines` lines: one per two pixel columns, and no more
+ * than `chartBudget` over the whole chart — Chart.js lays out and strokes every point on every redraw, so a chart
+ * of twelve parameters' update:data lines must cost about what a single loss curve does.
+ */
+export function pointsPerLine(widthPx: number, lines: number, chartBudget = 1600): number {
+  return Math.max(32, Math.floor(Math.min(widthPx / 2, chartBudget / Math.max(1, lines))));
 }
 
 /** Each group's mean over all its steps (exact: bucket sums and counts add up), at the group's first step. */
