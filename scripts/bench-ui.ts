@@ -8,11 +8,13 @@
  *   firstLossMs         Start click → the first loss value on screen (goal ≤ 1000)
  *   slowestInputMs      the slowest click → next paint while training (Event Timing API), over tab switches
  *   steps, wallSeconds  what the run did
+ *   longestTaskCpuMs    with --cpu or --trace: the page's tasks' CPU time (thread time, from a Chromium trace of the
+ *   tasksOver50CpuMs    run); on a shared machine a task's wall time also counts the time it waited for a core
  *
- *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden]
+ *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden --cpu --trace trace.json]
  * The numbers depend on the machine and what else runs on it: report them with the machine's load.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,19 @@ const flag = (name: string, fallback: string) => {
 const steps = Number(flag('--steps', '20000'));
 const data = path.resolve(flag('--data', path.join(repo, '../shared/data/names.txt')));
 const view = flag('--view', 'train');
+/** Where to write a Chromium performance trace of the run (open it in DevTools' Performance panel). */
+const traceFile = flag('--trace', '');
+/** Also measure each task's CPU time (a light trace): on a shared machine a task's wall time includes waiting for a core. */
+const measureCpu = args.includes('--cpu') || traceFile !== '';
+/** What DevTools' Performance panel records: tasks, script, style/layout/paint, and JavaScript samples. */
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8.execute',
+  'blink.user_timing',
+  'disabled-by-default-v8.cpu_profiler',
+];
 const renderer = path.join(repo, 'out/renderer');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -72,6 +87,14 @@ try {
     }).observe({ type: 'event', buffered: false, durationThreshold: 16 });
   });
 
+  const cdp = measureCpu ? await page.context().newCDPSession(page) : null;
+  const traceEvents: TraceEvent[] = [];
+  if (cdp) {
+    cdp.on('Tracing.dataCollected', (e) => traceEvents.push(...(e.value as unknown as TraceEvent[])));
+    const categories = traceFile ? TRACE_CATEGORIES : TRACE_CATEGORIES.slice(0, 2);
+    await cdp.send('Tracing.start', { traceConfig: { includedCategories: categories }, transferMode: 'ReportEvents' });
+  }
+
   const t0 = Date.now();
   await byTestId('train-start').click();
   await page.waitForFunction(() => /\d/.test((globalThis as any).document.querySelector('[data-testid="train-loss"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 'raf' });
@@ -87,6 +110,13 @@ try {
     await byTestId(cycle[k++ % cycle.length]).click();
   }
   const wallSeconds = (Date.now() - t0) / 1000;
+  if (cdp) {
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await done;
+    if (traceFile) writeFileSync(traceFile, JSON.stringify({ traceEvents }));
+  }
+  const cpu = cdp ? taskCpuTimes(traceEvents) : null;
   const measured: { tasks: number[]; inputs: number[] } = await page.evaluate(() => (globalThis as any).__bench);
   const longTasks = measured.tasks.filter((d) => d > 50);
   console.log(
@@ -99,6 +129,10 @@ try {
       blockedMs: round(longTasks.reduce((s, d) => s + d - 50, 0)),
       slowestInputMs: round(Math.max(0, ...measured.inputs)),
       inputsMeasured: measured.inputs.length,
+      ...(cpu && {
+        longestTaskCpuMs: round(Math.max(0, ...cpu)),
+        tasksOver50CpuMs: cpu.filter((d) => d > 50).length,
+      }),
       view,
       load: os.loadavg().map(round),
     }),
@@ -107,6 +141,30 @@ try {
   await browser.close();
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/** CPU time (ms) of each task on the page's main thread, from the trace's RunTask events (`tdur`: thread time). */
+function taskCpuTimes(events: TraceEvent[]): number[] {
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
+  const byThread = new Map<string, number[]>();
+  for (const e of events) {
+    const thread = `${e.pid}/${e.tid}`;
+    if (e.ph !== 'X' || e.name !== 'RunTask' || !mains.has(thread) || e.tdur === undefined) continue;
+    if (!byThread.has(thread)) byThread.set(thread, []);
+    byThread.get(thread)!.push(e.tdur / 1000);
+  }
+  // The page under test is the renderer that ran the most tasks.
+  return [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? [];
 }
 
 /** Whether the run finished (the Train view's status says so), whichever view is showing. */

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   BucketedSeries,
-  emptyMirror,
+  groupBuckets,
+  groupMeans,
   learningRateChangeSteps,
   log10Values,
-  mirrorSeries,
+  pickLast,
+  pointAt,
+  pointsPerLine,
   smoothBuckets,
   bucketAt,
 } from '../../renderer/src/lib/bucketedSeries.js';
@@ -95,33 +98,112 @@ describe('log10Values', () => {
   });
 });
 
-describe('mirrorSeries (the chart appends only new data)', () => {
-  it('pushes only new points, revises the last one, and rebuilds only after a merge', () => {
-    const values = log10Values(fakeLosses(2000));
-    const s = new BucketedSeries({ maxBuckets: 40 });
-    const mirror = emptyMirror();
-    s.append(0, values.slice(0, 10));
-    expect(mirrorSeries(mirror, s)).toBe('rebuilt'); // first sync
-    const firstArray = mirror.means;
-    expect(mirrorSeries(mirror, s)).toBe('unchanged');
+describe('groupBuckets / groupMeans (a chart draws at most one point per pixel column)', () => {
+  it('groups aligned ranges of steps, the narrowest power of two that fits', () => {
+    const s = new BucketedSeries();
+    s.append(0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // 10 one-step buckets into at most 4 points: width 2 would give 5 groups, width 4 gives 0–3, 4–7, 8–9.
+    const g = groupBuckets(s, 4);
+    expect(g).toEqual({ width: 4, last: [3, 7, 9] });
+    expect(groupMeans(s, g)).toEqual([
+      { x: 0, y: 2.5 },
+      { x: 4, y: 6.5 },
+      { x: 8, y: 9.5 },
+    ]);
+    // Room for every bucket: one point each, the series' own means.
+    expect(groupMeans(s, groupBuckets(s, 10))).toEqual(s.means());
+  });
 
-    s.append(10, values.slice(10, 25));
-    const before = mirror.means.slice(0, 10);
-    expect(mirrorSeries(mirror, s)).toBe('appended');
-    expect(mirror.means).toBe(firstArray); // same array, mutated in place
-    expect(mirror.means.slice(0, 10)).toEqual(before); // old points untouched
-    expect(mirror.means.length).toBe(25);
+  it('means are exact over the steps drawn, after the series merged its buckets too', () => {
+    const losses = fakeLosses(20_000);
+    const s = new BucketedSeries({ maxBuckets: 2000 });
+    for (let from = 0; from < losses.length; from += 97) s.append(from, losses.slice(from, from + 97));
+    expect(s.width).toBe(16);
+    const g = groupBuckets(s, 300);
+    expect(g.width).toBe(128); // 20,000 / 64 = 313 groups > 300; / 128 = 157
+    const points = groupMeans(s, g);
+    expect(points.length).toBe(157);
+    points.forEach((p, k) => {
+      const steps = losses.slice(p.x, p.x + g.width);
+      expect(p.x).toBe(k * 128);
+      expect(p.y).toBeCloseTo(steps.reduce((a, b) => a + b, 0) / steps.length, 12);
+    });
+  });
 
-    let rebuilds = 0;
-    for (let from = 25; from < 2000; from += 37) {
-      s.append(from, values.slice(from, from + 37));
-      if (mirrorSeries(mirror, s) === 'rebuilt') rebuilds++;
-      expect(mirror.means).toEqual(s.means());
-      expect(mirror.smoothed).toEqual(s.smoothed());
+  it('never draws more than maxPoints, nor fewer than half when the series has more', () => {
+    const s = new BucketedSeries({ maxBuckets: 1000 });
+    const losses = fakeLosses(6000);
+    for (let from = 0; from < losses.length; from += 61) {
+      s.append(from, losses.slice(from, from + 61));
+      for (const max of [50, 333, 1200]) {
+        const n = groupBuckets(s, max).last.length;
+        expect(n).toBeLessThanOrEqual(max);
+        if (s.buckets.length > max) expect(n).toBeGreaterThan(max / 2);
+        else expect(n).toBe(s.buckets.length);
+      }
     }
-    // 2000 steps into ≤ 40 buckets: width 1 → 64, i.e. six merges, each seen as one rebuild.
-    expect(s.width).toBe(64);
-    expect(rebuilds).toBe(6);
+  });
+
+  it('keeps drawn points in place while a series grows (only the last one moves, until the width doubles)', () => {
+    const s = new BucketedSeries({ maxBuckets: 4000 });
+    const losses = fakeLosses(3000);
+    let before = { width: 0, points: [] as { x: number; y: number }[] };
+    let doublings = 0;
+    for (let from = 0; from < losses.length; from += 50) {
+      s.append(from, losses.slice(from, from + 50));
+      const g = groupBuckets(s, 200);
+      const points = groupMeans(s, g);
+      if (g.width === before.width) expect(points.slice(0, before.points.length - 1)).toEqual(before.points.slice(0, -1));
+      else doublings++;
+      before = { width: g.width, points };
+    }
+    // 3000 steps into ≤ 200 points: widths 1, 2, 4, 8, 16 (the first sync counts as one).
+    expect(before.width).toBe(16);
+    expect(doublings).toBe(5);
+  });
+
+  it('leaves gaps in the steps out, and places each group at its aligned first step', () => {
+    const s = new BucketedSeries();
+    s.append(0, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    s.append(100, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    const g = groupBuckets(s, 3);
+    expect(g.width).toBe(64); // steps 0–109 span 2 groups of 64 (1 of 128 would also fit, 32 would need 4)
+    expect(groupMeans(s, g)).toEqual([
+      { x: 0, y: 1 },
+      { x: 64, y: 3 },
+    ]);
+  });
+
+  it("pickLast samples per-bucket values (the smoothed line) at each group's last bucket", () => {
+    const s = new BucketedSeries();
+    s.append(0, [4, 2, 4, 2, 4, 2]);
+    const smoothed = smoothBuckets(s, 0.5);
+    const g = groupBuckets(s, 3);
+    expect(g.last).toEqual([1, 3, 5]);
+    expect(pickLast(smoothed, g)).toEqual([smoothed[1], smoothed[3], smoothed[5]]);
+    expect(pickLast(smoothed, g).map((p) => p.x)).toEqual([1, 3, 5]);
+  });
+
+  it('pointsPerLine: one point per two pixel columns, within a budget for the whole chart', () => {
+    expect(pointsPerLine(1100, 2)).toBe(550); // a loss curve: means and smoothed line
+    expect(pointsPerLine(1100, 12)).toBe(133); // twelve update:data lines share 1600 points
+    expect(pointsPerLine(1100, 12) * 12).toBeLessThanOrEqual(1600);
+    expect(pointsPerLine(1100, 200)).toBe(32); // never fewer than 32 a line
+    expect(pointsPerLine(0, 1)).toBe(32); // a chart not laid out yet
+  });
+
+  it('pointAt finds the drawn point covering a step', () => {
+    const points = [
+      { x: 0, y: 1 },
+      { x: 64, y: 2 },
+      { x: 128, y: 3 },
+    ];
+    expect(pointAt(points, -1)).toBeNull();
+    expect(pointAt(points, 0)).toBe(0);
+    expect(pointAt(points, 63)).toBe(0);
+    expect(pointAt(points, 64)).toBe(1);
+    expect(pointAt(points, 10_000)).toBe(2);
+    expect(pointAt([], 5)).toBeNull();
   });
 });
 

@@ -4,10 +4,8 @@
  *
  * A 200k-step run cannot be redrawn point by point twenty times a second, so values are kept in buckets of
  * `width` consecutive steps (mean, min, max). When there are more than `maxBuckets`, neighbouring buckets
- * merge and the width doubles — exact, because sums/min/max merge — so a chart never holds more than
- * `maxBuckets` points. Each merge bumps `generation`; `mirrorSeries` uses that to keep a chart's own point
- * arrays in sync by appending only what is new (and rebuilding only after a merge, ~log2(steps/maxBuckets)
- * times per run).
+ * merge and the width doubles — exact, because sums/min/max merge — so a series never holds more than
+ * `maxBuckets` buckets. A chart draws fewer points still: at most one per pixel column (`groupBuckets`).
  *
  * The smoothed line is an exponential moving average with bias correction (the first values are not pulled
  * towards 0), sampled at the last step of each bucket.
@@ -45,8 +43,6 @@ export class BucketedSeries {
   readonly smoothing: number;
   /** Steps per bucket; always a power of two. */
   width = 1;
-  /** Incremented whenever buckets merge (every point moved). */
-  generation = 0;
   /** The step after the last one seen. */
   nextStep = 0;
   readonly buckets: Bucket[] = [];
@@ -91,7 +87,6 @@ export class BucketedSeries {
   /** Doubles the bucket width, merging neighbours (exact for sum, count, min, max; smooth takes the later). */
   private merge(): void {
     this.width *= 2;
-    this.generation += 1;
     const merged: Bucket[] = [];
     for (const b of this.buckets) {
       const start = b.start - (b.start % this.width);
@@ -137,64 +132,82 @@ export function log10Values(values: readonly number[]): (number | null)[] {
   return values.map((v) => (v > 0 && Number.isFinite(v) ? Math.log10(v) : null));
 }
 
-/** A chart's own copy of a series' points, kept in sync by appending (Chart.js datasets hold these arrays). */
-export interface SeriesMirror {
-  means: Point[];
-  smoothed: Point[];
-  generation: number;
+/**
+ * Which buckets a chart draws as one point: consecutive buckets grouped into aligned ranges of `width` steps (a
+ * power-of-two multiple of the series' own width), the smallest width that leaves at most `maxPoints` groups. A
+ * chart cannot show more points than it has pixel columns, and Chart.js's work per redraw (layout, drawing) grows
+ * with the points, so a chart asks for a number derived from its width (`pointsPerLine`). Because groups are aligned, the drawn points of a
+ * growing series stay put between updates; only the last one moves, until the width doubles.
+ */
+export interface BucketGroups {
+  /** Steps per drawn point. */
+  width: number;
+  /** Per group, the index of its last bucket (groups are consecutive: group g starts after last[g − 1]). */
+  last: number[];
 }
 
-export function emptyMirror(): SeriesMirror {
-  return { means: [], smoothed: [], generation: -1 };
+export function groupBuckets(series: BucketedSeries, maxPoints: number): BucketGroups {
+  const buckets = series.buckets;
+  const limit = Math.max(1, Math.floor(maxPoints));
+  let width = series.width;
+  if (buckets.length > limit) {
+    const first = buckets[0].start;
+    const lastStart = buckets[buckets.length - 1].start;
+    // Groups spanned (an upper bound on groups present: a gap in the steps leaves some empty).
+    while (Math.floor(lastStart / width) - Math.floor(first / width) + 1 > limit) width *= 2;
+  }
+  const last: number[] = [];
+  for (let i = 0; i < buckets.length; i++) {
+    const group = Math.floor(buckets[i].start / width);
+    if (i + 1 === buckets.length || Math.floor(buckets[i + 1].start / width) !== group) last.push(i);
+  }
+  return { width, last };
 }
 
 /**
- * Brings `mirror` up to date with `series`, mutating its arrays in place: after a merge (generation changed)
- * they are refilled; otherwise the last point is revised (more steps landed in its bucket) and only new points
- * are pushed. Returns 'rebuilt', 'appended' or 'unchanged' so the caller can pick the cheapest chart update.
+ * Points to draw per line of a chart `widthPx` wide holding `lines` lines: one per two pixel columns, and no more
+ * than `chartBudget` over the whole chart — Chart.js lays out and strokes every point on every redraw, so a chart
+ * of twelve parameters' update:data lines must cost about what a single loss curve does.
  */
-export function mirrorSeries(
-  mirror: SeriesMirror,
-  series: BucketedSeries,
-  /** Maps each y into the chart's units (e.g. 10^y to draw a log10 series on a linear or logarithmic axis). */
-  map: (y: number) => number = (y) => y,
-): 'rebuilt' | 'appended' | 'unchanged' {
-  const n = series.buckets.length;
-  const mean = (i: number): Point => mapY(series.meanPoint(i), map);
-  const smooth = (i: number): Point => mapY(series.smoothPoint(i), map);
-  if (mirror.generation !== series.generation || mirror.means.length > n) {
-    mirror.means.length = 0;
-    mirror.smoothed.length = 0;
-    for (let i = 0; i < n; i++) {
-      mirror.means.push(mean(i));
-      mirror.smoothed.push(smooth(i));
-    }
-    mirror.generation = series.generation;
-    return 'rebuilt';
-  }
-  const had = mirror.means.length;
-  let changed = false;
-  if (had > 0) {
-    const m = mean(had - 1);
-    const s = smooth(had - 1);
-    const pm = mirror.means[had - 1];
-    const ps = mirror.smoothed[had - 1];
-    if (pm.x !== m.x || pm.y !== m.y || ps.x !== s.x || ps.y !== s.y) {
-      mirror.means[had - 1] = m;
-      mirror.smoothed[had - 1] = s;
-      changed = true;
-    }
-  }
-  for (let i = had; i < n; i++) {
-    mirror.means.push(mean(i));
-    mirror.smoothed.push(smooth(i));
-    changed = true;
-  }
-  return changed ? 'appended' : 'unchanged';
+export function pointsPerLine(widthPx: number, lines: number, chartBudget = 1600): number {
+  return Math.max(32, Math.floor(Math.min(widthPx / 2, chartBudget / Math.max(1, lines))));
 }
 
-function mapY(p: Point, map: (y: number) => number): Point {
-  return { x: p.x, y: map(p.y) };
+/** Each group's mean over all its steps (exact: bucket sums and counts add up), at the group's first step. */
+export function groupMeans(series: BucketedSeries, groups: BucketGroups, map: (y: number) => number = (y) => y): Point[] {
+  const out: Point[] = new Array(groups.last.length);
+  let i = 0;
+  groups.last.forEach((last, g) => {
+    const start = series.buckets[i].start;
+    let sum = 0;
+    let count = 0;
+    for (; i <= last; i++) {
+      sum += series.buckets[i].sum;
+      count += series.buckets[i].count;
+    }
+    out[g] = { x: start - (start % groups.width), y: map(sum / count) };
+  });
+  return out;
+}
+
+/** Per group, the value computed for its last bucket (e.g. the smoothed line, which is sampled at a bucket's end). */
+export function pickLast<T>(perBucket: readonly T[], groups: BucketGroups): T[] {
+  return groups.last.map((i) => perBucket[i]);
+}
+
+/** The index of the last point at or before step `x` in points sorted by x, or null before the first. */
+export function pointAt(points: readonly Point[], x: number): number | null {
+  let lo = 0;
+  let hi = points.length - 1;
+  let found: number | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].x <= x) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 /**

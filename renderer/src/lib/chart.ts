@@ -21,6 +21,9 @@ declare module 'chart.js' {
   }
 }
 
+/** The guides' colour, read once per theme (see `palette`). */
+let warnColor: string | null = null;
+
 const guidesPlugin: Plugin = {
   id: 'guides',
   afterDatasetsDraw(chart, _args, options: GuideOptions) {
@@ -29,8 +32,9 @@ const guidesPlugin: Plugin = {
     const yScale = scales.y;
     if (!xScale || !yScale) return;
     ctx.save();
-    ctx.strokeStyle = cssVar('--warn', '#b9770e');
-    ctx.fillStyle = cssVar('--warn', '#b9770e');
+    warnColor ??= cssVar('--warn', '#b9770e');
+    ctx.strokeStyle = warnColor;
+    ctx.fillStyle = warnColor;
     ctx.setLineDash([5, 4]);
     ctx.lineWidth = 1;
     ctx.font = '11px system-ui, sans-serif';
@@ -63,15 +67,22 @@ export function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
-/** Series colours in order (theme-aware). */
+/**
+ * Series colours in order (theme-aware). Read once per theme: each read of a CSS variable is a getComputedStyle,
+ * which forces a style recalculation when the page has pending changes — in the middle of a chart update.
+ */
+let paletteCache: string[] | null = null;
 export function palette(): string[] {
-  return ['--chart-1', '--chart-2', '--chart-3', '--chart-4', '--danger', '--ok'].map((v, i) =>
+  paletteCache ??= ['--chart-1', '--chart-2', '--chart-3', '--chart-4', '--danger', '--ok'].map((v, i) =>
     cssVar(v, ['#2f6fdb', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#1e8449'][i]),
   );
+  return paletteCache;
 }
 
 /** Applies the theme to Chart.js defaults; called at start-up and when the OS switches light/dark. */
 export function applyChartTheme(): void {
+  paletteCache = null;
+  warnColor = null;
   Chart.defaults.color = cssVar('--muted', '#5c6370');
   Chart.defaults.borderColor = cssVar('--chart-grid', 'rgba(0,0,0,0.08)');
   Chart.defaults.font.family = 'system-ui, sans-serif';

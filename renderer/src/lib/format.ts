@@ -32,7 +32,14 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${sec} s`;
 }
 
+/**
+ * toLocaleString's format, made once at start-up: the first date a view shows would otherwise load the locale's
+ * date data in the middle of that view's first render (measured: a sixth of the Inspect tab's first-visit task).
+ */
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
+/** An ISO date in the user's locale, as `Date.toLocaleString` writes it; the input itself when it is not a date. */
 export function formatDate(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
 }

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { FrameScheduler, type SchedulerClock } from '../../renderer/src/lib/frameScheduler.js';
+
+/** Frames and timers driven by hand; each job "takes" the time it advances the clock by. */
+function manualClock() {
+  let now = 0;
+  let frames: (() => void)[] = [];
+  let timers: { at: number; fn: () => void }[] = [];
+  const clock: SchedulerClock = {
+    now: () => now,
+    frame: (fn) => void frames.push(fn),
+    later: (fn, ms) => void timers.push({ at: now + ms, fn }),
+  };
+  return {
+    clock,
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+    /** Runs the frame callbacks requested so far; returns how many there were. */
+    frame(): number {
+      const run = frames;
+      frames = [];
+      for (const fn of run) fn();
+      return run.length;
+    },
+    get framesRequested() {
+      return frames.length;
+    },
+    get timers() {
+      return timers.length;
+    },
+  };
+}
+
+describe('FrameScheduler', () => {
+  it('runs nothing in the calling task, and one job per key per frame however often it was queued', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12 });
+    const ran: string[] = [];
+    for (let i = 0; i < 20; i++) s.schedule('loss', () => ran.push(`loss ${i}`));
+    s.schedule('ratio', () => ran.push('ratio'));
+    expect(ran).toEqual([]);
+    expect(t.framesRequested).toBe(1); // one frame asked for, not 21
+    t.frame();
+    // The latest job of each key, in the order the keys were first queued.
+    expect(ran).toEqual(['loss 19', 'ratio']);
+    expect(s.pending).toBe(0);
+    expect(t.framesRequested).toBe(0);
+  });
+
+  it('splits work over frames once a frame has used its budget (always at least one job a frame)', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12 });
+    const ran: string[] = [];
+    // Four charts shown at once, each taking 10 ms to build.
+    for (const chart of ['a', 'b', 'c', 'd']) s.schedule(chart, () => (ran.push(chart), t.advance(10)));
+    t.frame();
+    expect(ran).toEqual(['a', 'b']); // 10 ms < 12: b still fits; 20 ms ≥ 12: c waits
+    t.frame();
+    expect(ran).toEqual(['a', 'b', 'c', 'd']);
+
+    // A single job over the budget still runs (alone).
+    s.schedule('slow', () => (ran.push('slow'), t.advance(40)));
+    s.schedule('next', () => ran.push('next'));
+    t.frame();
+    expect(ran.slice(4)).toEqual(['slow']);
+    t.frame();
+    expect(ran.slice(4)).toEqual(['slow', 'next']);
+  });
+
+  it('paces a key to minIntervalMs between runs, waking by timer rather than spinning frames', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12, minIntervalMs: 250 });
+    let runs = 0;
+    s.schedule('loss', () => runs++);
+    t.frame();
+    expect(runs).toBe(1); // first run: nothing to wait for
+    t.advance(50);
+    s.schedule('loss', () => runs++);
+    t.frame();
+    expect(runs).toBe(1); // only 50 ms since the last run
+    expect(t.framesRequested).toBe(0); // no frame loop while waiting...
+    expect(t.timers).toBe(1); // ...a timer for when it is due
+    t.advance(199);
+    expect(t.framesRequested).toBe(0);
+    t.advance(1); // 250 ms after the first run
+    expect(t.framesRequested).toBe(1);
+    t.frame();
+    expect(runs).toBe(2);
+  });
+
+  it('an urgent job skips the pacing, and stays urgent when replaced by a paced one before it ran', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12, minIntervalMs: 250 });
+    const ran: string[] = [];
+    s.schedule('loss', () => ran.push('data'));
+    t.frame();
+    t.advance(10);
+    s.schedule('loss', () => ran.push('slider'), { urgent: true });
+    s.schedule('loss', () => ran.push('data again')); // new data right after the slider moved
+    t.frame();
+    expect(ran).toEqual(['data', 'data again']); // ran 10 ms after the previous run, not 250
+    // Paced again afterwards.
+    t.advance(10);
+    s.schedule('loss', () => ran.push('later data'));
+    t.frame();
+    expect(ran).toHaveLength(2);
+  });
+
+  it('cancel drops a queued job (its chart is gone)', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock);
+    const ran: string[] = [];
+    s.schedule('a', () => ran.push('a'));
+    s.schedule('b', () => ran.push('b'));
+    s.cancel('a');
+    t.frame();
+    expect(ran).toEqual(['b']);
+  });
+
+  it('a job that queues itself again (build now, draw next) runs again in the next frame, not this one', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 100, minIntervalMs: 250 });
+    const ran: string[] = [];
+    const draw = () => ran.push('draw');
+    s.schedule('chart', () => {
+      ran.push('build');
+      s.schedule('chart', draw, { urgent: true });
+    });
+    t.frame();
+    expect(ran).toEqual(['build']);
+    t.frame();
+    expect(ran).toEqual(['build', 'draw']);
+  });
+
+  it('a job that throws does not stop the others, and its error is reported', () => {
+    const t = manualClock();
+    const errors: unknown[] = [];
+    const s = new FrameScheduler(t.clock, { onError: (e) => errors.push(e) });
+    const ran: string[] = [];
+    s.schedule('bad', () => {
+      throw new Error('chart failed');
+    });
+    s.schedule('good', () => ran.push('good'));
+    t.frame();
+    expect(ran).toEqual(['good']);
+    expect(errors).toEqual([new Error('chart failed')]);
+  });
+});
