@@ -7,7 +7,7 @@
  *
  * Adding a channel: one entry below, one handler in app/service.ts (the compiler asks for it).
  *
- * Browser-safe: zod, type-only imports from the engine; no Node or Electron imports.
+ * Browser-safe: zod, type-only imports from the engine (plus its Node-free label rules); no Node or Electron imports.
  */
 import { z } from 'zod';
 import type {
@@ -38,6 +38,14 @@ import {
   runIdSchema,
 } from './schemas.js';
 import type { SweepEstimate, SweepInfo, SweepRecipeInfo } from './sweepTypes.js';
+import {
+  MAX_RUN_NAME_CHARS,
+  MAX_RUN_NOTE_CHARS,
+  normaliseRunName,
+  normaliseRunNote,
+  runNameProblem,
+  runNoteProblem,
+} from '../engine/run/runLabelRules.js';
 
 /** A type-only marker: carries the type `T`, holds nothing at run time. */
 interface Shape<T> {
@@ -46,6 +54,18 @@ interface Shape<T> {
 const shape = <T>(): Shape<T> => ({});
 
 const none = z.undefined();
+
+/** A string checked by one of the engine's label rules (runLabelRules.ts), whose one-line problem is the message. */
+const ruled = (maxUnits: number, tooLong: string, problem: (s: string) => string | null, normalise: (s: string) => string) =>
+  z
+    .string()
+    .max(maxUnits, tooLong)
+    .superRefine((s, ctx) => {
+      const p = problem(s);
+      // The rule's message starts with the field's name, which the request's error line already gives.
+      if (p) ctx.addIssue({ code: 'custom', message: p.replace(/^\w+: /, '') });
+    })
+    .transform(normalise);
 const runRef = z.object({ runId: runIdSchema }).strict();
 
 /** A value a sweep gives a configuration leaf (the leaf's own JSON type is checked against the configuration). */
@@ -93,6 +113,22 @@ export const invokeChannels = {
   /** The whole stored history of a run, once; follow a live run with the `runs.update` event. */
   'runs.get': { request: runRef, response: shape<RunDetail>() },
   'runs.delete': { request: runRef, response: shape<void>() },
+  /**
+   * Names a run and/or sets its note (stored in the run's label.json, safe while it trains); `name: null` goes
+   * back to the run's id. Answers the run's line in the list; every window hears `runs.changed`.
+   */
+  'runs.label': {
+    request: z
+      .object({
+        runId: runIdSchema,
+        // Coarse bounds in UTF-16 units first (a hostile payload is refused before any scan); the rules count characters.
+        name: ruled(1000, `must be 1–${MAX_RUN_NAME_CHARS} characters`, runNameProblem, normaliseRunName).nullable().optional(),
+        note: ruled(100_000, `must be at most ${MAX_RUN_NOTE_CHARS.toLocaleString('en-US')} characters`, runNoteProblem, normaliseRunNote).optional(),
+      })
+      .strict()
+      .refine((r) => r.name !== undefined || r.note !== undefined, { message: 'give a name or a note' }),
+    response: shape<RunSummary>(),
+  },
   /** Diagnosis at a captured step (latest snapshot when `step` is omitted). */
   'inspect.diagnose': {
     request: z.object({ runId: runIdSchema, step: z.number().int().min(0).optional() }).strict(),
@@ -177,7 +213,7 @@ export const invokeChannels = {
 export const eventChannels = {
   /** What is new for one run (batched: at most ~20 per second per run). */
   'runs.update': shape<RunUpdate>(),
-  /** The set of runs changed (started, finished, deleted): re-read `runs.list` if shown. */
+  /** The set of runs changed (started, finished, deleted, renamed or annotated): re-read `runs.list` if shown. */
   'runs.changed': shape<{ runIds: string[] }>(),
   /** The app's own menu (Ctrl/Cmd+O) loaded a dataset, or failed to. */
   'dataset.loaded': shape<DatasetLoaded>(),

@@ -146,6 +146,8 @@ class RunsStore {
 function placeholderSummary(id: string): RunSummary {
   return {
     id,
+    name: id,
+    note: '',
     preset: null,
     createdAt: new Date().toISOString(),
     status: 'completed',
