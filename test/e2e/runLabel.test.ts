@@ -61,11 +61,11 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await rename.focus();
     await page.keyboard.press('Enter');
     const input = page.getByRole('textbox', { name: `New name for run ${first}` });
-    await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => input.evaluate(isFocused)).toBe(true);
     await page.keyboard.type('discarded');
     await page.keyboard.press('Escape');
     expect(await text(`run-name-${first}`)).toBe(first);
-    await expect.poll(() => rename.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => rename.evaluate(isFocused)).toBe(true);
 
     // Too long: refused in place, one line naming the field; nothing saved.
     await page.keyboard.press('Enter');
@@ -78,7 +78,7 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await input.fill(NAME);
     await page.keyboard.press('Enter');
     await expect.poll(() => text(`run-name-${first}`)).toBe(NAME);
-    await expect.poll(() => page.getByRole('button', { name: `Rename run ${NAME}` }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: `Rename run ${NAME}` }).evaluate(isFocused)).toBe(true);
     await expect.poll(() => text(`run-name-${first}`, other), { timeout: 15_000 }).toBe(NAME);
 
     // The note: a textarea named after the run; Ctrl+Enter saves.
@@ -127,6 +127,9 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await other.close();
   }, 600_000);
 });
+
+/** Runs in the page: whether the element has the keyboard focus. */
+const isFocused = (el: { ownerDocument: { activeElement: unknown } }) => el.ownerDocument.activeElement === el;
 
 function existsLabel(runId: string): boolean {
   try {
