@@ -112,6 +112,11 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await page.locator('[data-testid="runs-overlay-chart-data"] summary').click();
     const runsInTable = new Set((await page.locator('[data-testid="runs-overlay-chart-data"] tbody tr td:first-child').allTextContents()).map((t) => t.trim()));
     expect([...runsInTable]).toEqual([NAME, second]);
+    // Renaming a run that is already overlaid renames its curves at once.
+    await page.getByRole('button', { name: `Rename run ${second}` }).click();
+    await page.getByRole('textbox', { name: `New name for run ${second}` }).fill('kaiming, 200 steps');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('img', { name: `Loss curves of ${NAME}, kaiming, 200 steps` }).count(), { timeout: 15_000 }).toBe(1);
 
     // Pickers (Inspect) list the run by its name.
     await byTestId('tab-inspect').click();
