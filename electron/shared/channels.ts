@@ -7,7 +7,7 @@
  *
  * Adding a channel: one entry below, one handler in app/service.ts (the compiler asks for it).
  *
- * Browser-safe: zod, type-only imports from the engine (plus its Node-free label rules); no Node or Electron imports.
+ * Browser-safe: zod, type-only imports from the engine; no Node or Electron imports.
  */
 import { z } from 'zod';
 import type {
@@ -38,14 +38,6 @@ import {
   runIdSchema,
 } from './schemas.js';
 import type { SweepEstimate, SweepInfo, SweepRecipeInfo } from './sweepTypes.js';
-import {
-  MAX_RUN_NAME_CHARS,
-  MAX_RUN_NOTE_CHARS,
-  normaliseRunName,
-  normaliseRunNote,
-  runNameProblem,
-  runNoteProblem,
-} from '../engine/run/runLabelRules.js';
 
 /** A type-only marker: carries the type `T`, holds nothing at run time. */
 interface Shape<T> {
@@ -54,18 +46,6 @@ interface Shape<T> {
 const shape = <T>(): Shape<T> => ({});
 
 const none = z.undefined();
-
-/** A string checked by one of the engine's label rules (runLabelRules.ts), whose one-line problem is the message. */
-const ruled = (maxUnits: number, tooLong: string, problem: (s: string) => string | null, normalise: (s: string) => string) =>
-  z
-    .string()
-    .max(maxUnits, tooLong)
-    .superRefine((s, ctx) => {
-      const p = problem(s);
-      // The rule's message starts with the field's name, which the request's error line already gives.
-      if (p) ctx.addIssue({ code: 'custom', message: p.replace(/^\w+: /, '') });
-    })
-    .transform(normalise);
 const runRef = z.object({ runId: runIdSchema }).strict();
 
 /** A value a sweep gives a configuration leaf (the leaf's own JSON type is checked against the configuration). */
@@ -121,9 +101,10 @@ export const invokeChannels = {
     request: z
       .object({
         runId: runIdSchema,
-        // Coarse bounds in UTF-16 units first (a hostile payload is refused before any scan); the rules count characters.
-        name: ruled(1000, `must be 1–${MAX_RUN_NAME_CHARS} characters`, runNameProblem, normaliseRunName).nullable().optional(),
-        note: ruled(100_000, `must be at most ${MAX_RUN_NOTE_CHARS.toLocaleString('en-US')} characters`, runNoteProblem, normaliseRunNote).optional(),
+        // Sanity bounds in UTF-16 units, as for every request; the engine's rules (engine/run/runLabelRules.ts:
+        // 1–100 characters, ≤ 10,000 for a note, no control or bidi characters) refuse the rest with one line.
+        name: z.string().max(1000, 'must be 1–100 characters').nullable().optional(),
+        note: z.string().max(100_000, 'must be at most 10,000 characters').optional(),
       })
       .strict()
       .refine((r) => r.name !== undefined || r.note !== undefined, { message: 'give a name or a note' }),

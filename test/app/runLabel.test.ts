@@ -2,7 +2,7 @@
  * Naming a run and writing its note through the `runs.label` channel, over a real training process
  * (child_process.fork, as serve uses): renamed while paused mid-run, the name and note outlive the trainer's
  * final run.json and a restart of the service; every window hears `runs.changed`; bad requests are refused by
- * the channel's schema with one line naming the field.
+ * the channel's schema or the engine's rules, as a typed error of one line naming the field.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -93,24 +93,27 @@ describe('runs.label', () => {
   it('refuses bad names and notes with one line naming the field, and changes nothing', async () => {
     const id = (await service.handlers['runs.list'](undefined))[0].id;
     const before = await listed(service, id);
-    const bad: [unknown, string][] = [
-      [{ runId: id, name: '' }, 'invalid runs.label request: name: must be 1–100 characters after trimming spaces (got 0)'],
-      [{ runId: id, name: 'n'.repeat(101) }, 'invalid runs.label request: name: must be 1–100 characters after trimming spaces (got 101)'],
-      [{ runId: id, name: 'n'.repeat(5000) }, 'invalid runs.label request: name: must be 1–100 characters'],
-      [{ runId: id, name: 'a\u001b[2Jb' }, 'invalid runs.label request: name: character 2 is U+001B'],
-      [{ runId: id, name: 'a\u202Eb' }, 'invalid runs.label request: name: character 2 is U+202E (right-to-left override)'],
-      [{ runId: id, name: 42 }, 'invalid runs.label request: name: '],
-      [{ runId: id, note: 'n'.repeat(10_001) }, 'invalid runs.label request: note: must be at most 10,000 characters (got 10,001)'],
-      [{ runId: id, note: 'ok\n\u0000' }, 'invalid runs.label request: note: line 2, character 1 is U+0000 (NUL)'],
-      [{ runId: id }, 'invalid runs.label request: payload: give a name or a note'],
-      [{ runId: '../x', name: 'x' }, 'invalid runs.label request: runId: not a run id'],
-      [{ runId: id, name: 'x', color: 'red' }, 'invalid runs.label request: payload: '],
+    // The schema's sanity bounds and shape (INVALID_PAYLOAD), then the engine's rules (ARGUMENT): one line each.
+    const bad: [unknown, string, string][] = [
+      [{ runId: id, name: '' }, 'ARGUMENT', 'name: must be 1–100 characters after trimming spaces (got 0)'],
+      [{ runId: id, name: 'n'.repeat(101) }, 'ARGUMENT', 'name: must be 1–100 characters after trimming spaces (got 101)'],
+      [{ runId: id, name: 'n'.repeat(5000) }, 'INVALID_PAYLOAD', 'invalid runs.label request: name: must be 1–100 characters'],
+      [{ runId: id, name: 'a\u001b[2Jb' }, 'ARGUMENT', 'name: character 2 is U+001B'],
+      [{ runId: id, name: 'a\u202Eb' }, 'ARGUMENT', 'name: character 2 is U+202E (right-to-left override)'],
+      [{ runId: id, name: 42 }, 'INVALID_PAYLOAD', 'invalid runs.label request: name: '],
+      [{ runId: id, note: 'n'.repeat(10_001) }, 'ARGUMENT', 'note: must be at most 10,000 characters (got 10,001)'],
+      [{ runId: id, note: 'n'.repeat(200_000) }, 'INVALID_PAYLOAD', 'invalid runs.label request: note: must be at most 10,000 characters'],
+      [{ runId: id, note: 'ok\n\u0000' }, 'ARGUMENT', 'note: line 2, character 1 is U+0000 (NUL)'],
+      [{ runId: id, name: 'fine', note: 'x\u2067' }, 'ARGUMENT', 'note: line 1, character 2 is U+2067 (right-to-left isolate)'],
+      [{ runId: id }, 'INVALID_PAYLOAD', 'invalid runs.label request: payload: give a name or a note'],
+      [{ runId: '../x', name: 'x' }, 'INVALID_PAYLOAD', 'invalid runs.label request: runId: not a run id'],
+      [{ runId: id, name: 'x', color: 'red' }, 'INVALID_PAYLOAD', 'invalid runs.label request: payload: '],
     ];
-    for (const [payload, message] of bad) {
+    for (const [payload, code, message] of bad) {
       const reply = await dispatch(service.handlers, 'runs.label', payload);
       expect(reply.ok, JSON.stringify(payload).slice(0, 80)).toBe(false);
       const error = (reply as { error: { code: string; message: string } }).error;
-      expect(error.code).toBe('INVALID_PAYLOAD');
+      expect(error.code, error.message).toBe(code);
       expect(error.message.startsWith(message), error.message).toBe(true);
       expect(error.message).not.toContain('\n');
     }

@@ -71,7 +71,7 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await page.keyboard.press('Enter');
     await input.fill('x'.repeat(101));
     await page.keyboard.press('Enter');
-    await expect.poll(() => text(`run-label-error-${first}`)).toBe('invalid runs.label request: name: must be 1–100 characters after trimming spaces (got 101)');
+    await expect.poll(() => text(`run-label-error-${first}`)).toBe('name: must be 1–100 characters after trimming spaces (got 101)');
     expect(existsLabel(first)).toBe(false);
 
     // Enter saves.

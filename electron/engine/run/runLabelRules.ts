@@ -1,7 +1,6 @@
 /**
- * The rules for a run's name and note, shared by every place that accepts one: the app's `runs.label` request
- * schema (shared/channels.ts), the engine's writer and reader (runLabel.ts) and `lab label`. Browser-safe (no
- * Node imports), so the contract can use it.
+ * The rules for a run's name and note, checked by the engine's writer and reader (runLabel.ts) — so the same for
+ * the app's `runs.label` channel (whose zod schema only bounds the payload's size) and for `lab label`.
  *
  * A name is one line a table cell, a chart legend, a terminal and a Markdown card all show: 1–100 characters
  * after trimming, none of the characters that change how what follows them is displayed (control characters,
