@@ -120,6 +120,6 @@ describe('runs.label', () => {
     expect(await listed(service, id)).toEqual(before);
     // A run id that is well-formed but unknown is a typed one-line error too.
     const missing = await dispatch(service.handlers, 'runs.label', { runId: 'no-such-run', name: 'x' });
-    expect(missing).toMatchObject({ ok: false, error: { code: 'RUN' } });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'RUN', message: 'there is no run no-such-run' } });
   });
 });
