@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '../../electron/engine/errors.js';
@@ -181,6 +182,31 @@ describe('Markdown escaping of names and notes', () => {
     const { tags, text } = renderedText(markdownText(note));
     expect(tags.filter((t) => t !== 'p' && t !== 'br')).toEqual([]);
     expect(text).toBe(note.replace(/\t/g, '    '));
+  });
+
+  it('renders any text made of Markdown syntax characters as that text (fast-check, 3,000 notes)', () => {
+    // Every ASCII punctuation character, digits, letters, spaces, tabs and line breaks: what markup is made of.
+    const alphabet = [...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~', '0', '1', '9', 'a', 'b', 'X', ' ', ' ', '\t', '\n', '\n', '\r\n'];
+    const note = fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }).map((cs) => cs.join(''));
+    // What a reader sees: trailing spaces dropped, leading tabs as 4 spaces, runs of blank lines as one paragraph break.
+    const expected = (text: string) =>
+      text
+        .split(/\r\n?|\n/)
+        .map((l) => {
+          const indent = /^[ \t]*/.exec(l)![0];
+          return indent.replace(/\t/g, '    ') + l.slice(indent.length).trimEnd();
+        })
+        .map((l) => (l.trim() === '' ? '' : l))
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .replace(/^\n+|\n+$/g, '');
+    fc.assert(
+      fc.property(note, (text) => {
+        const { tags, text: shown } = renderedText(markdownText(text));
+        return tags.every((t) => t === 'p' || t === 'br') && shown === expected(text);
+      }),
+      { numRuns: 3000, seed: 20261130 },
+    );
   });
 
   it('puts name and note into the model card of an exported run, escaped', async () => {
