@@ -128,6 +128,7 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     await byTestId(`run-open-${first}`).click();
     await expect.poll(() => text('train-run-name')).toBe(NAME);
     expect(await byTestId('train-run-note').textContent()).toBe(`Note: ${NOTE}`);
+    expect(await page.getByRole('img', { name: `Loss curve of run ${NAME}: log10 loss per step, smoothed line, train and dev evaluations` }).count()).toBe(1);
     expect(lab.pageErrors).toEqual([]);
     await other.close();
   }, 600_000);
