@@ -124,10 +124,11 @@ export class RunManager {
     const stored = await listRuns(this.options.runsRoot);
     const seen = new Set<string>();
     const out: RunSummary[] = [];
-    for (const { dir, record } of stored) {
+    const labels = await Promise.all(stored.map(({ dir }) => readRunLabel(dir)));
+    for (const [i, { record }] of stored.entries()) {
       seen.add(record.id);
       const live = this.live.get(record.id);
-      const label = await readRunLabel(dir);
+      const label = labels[i];
       out.push(live ? this.liveSummary(record.id, live, record, label) : storedSummary(record, false, label));
     }
     // Runs whose process has not written run.json yet.

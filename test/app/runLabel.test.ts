@@ -90,6 +90,16 @@ describe('runs.label', () => {
     expect((await service.handlers['runs.label']({ runId: id, name: null })).name).toBe(id);
   }, 180_000);
 
+  it('applies labels sent at once in the order sent (two windows editing the same run lose nothing)', async () => {
+    const id = (await service.handlers['runs.list'](undefined))[0].id;
+    const changes = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? { name: `name ${i}` } : { note: `note ${i}` }));
+    const replies = await Promise.all(changes.map((c) => service.handlers['runs.label']({ runId: id, ...c })));
+    // Each reply holds everything sent before it; the last holds the last name and the last note.
+    expect(replies.map((r) => [r.name, r.note])[11]).toEqual(['name 10', 'note 11']);
+    expect(replies[5]).toMatchObject({ name: 'name 4', note: 'note 5' });
+    expect(await listed(service, id)).toMatchObject({ name: 'name 10', note: 'note 11' });
+  });
+
   it('refuses bad names and notes with one line naming the field, and changes nothing', async () => {
     const id = (await service.handlers['runs.list'](undefined))[0].id;
     const before = await listed(service, id);
