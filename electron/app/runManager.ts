@@ -172,12 +172,17 @@ export class RunManager {
    */
   async label(runId: string, change: { name?: string | null; note?: string }): Promise<RunSummary> {
     const dir = this.dir(runId);
-    // Named by id, not by folder: under serve a message must not show the server's folders.
-    await readRunRecord(dir).catch(() => {
-      throw new LabError('RUN', this.live.has(runId) ? `run ${runId} is still starting; name it in a moment` : `there is no run ${runId}`);
-    });
+    // The place in the chain is taken before any await, so requests apply in the order they arrived.
     const previous = this.labelWrites.get(runId) ?? Promise.resolve();
-    const write = previous.catch(() => {}).then(() => writeRunLabel(dir, change));
+    const write = previous
+      .catch(() => {})
+      .then(async () => {
+        // Named by id, not by folder: under serve a message must not show the server's folders.
+        await readRunRecord(dir).catch(() => {
+          throw new LabError('RUN', this.live.has(runId) ? `run ${runId} is still starting; name it in a moment` : `there is no run ${runId}`);
+        });
+        return writeRunLabel(dir, change);
+      });
     this.labelWrites.set(runId, write);
     let label: RunLabel;
     try {
