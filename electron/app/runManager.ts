@@ -14,6 +14,7 @@ import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
 import { listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
+import { readRunLabel, runDisplayName, writeRunLabel, type RunLabel } from '../engine/run/runLabel.js';
 import type { DatasetRef } from '../engine/data/index.js';
 import type { RunEvent } from '../engine/run/runEvents.js';
 import type { TrainingLauncher, TrainingProcess } from '../engine/worker/client.js';
@@ -51,9 +52,13 @@ interface LiveRun {
   error: ApiErrorInfo | null;
 }
 
+const NO_LABEL: RunLabel = { name: null, note: '' };
+
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private readonly batcher: RunUpdateBatcher;
+  /** Label writes per run, one after another: two windows renaming at once must not interleave read and write. */
+  private readonly labelWrites = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: RunManagerOptions) {
     this.batcher = new RunUpdateBatcher((u) => options.emitUpdate(u), options.batchIntervalMs, options.clock);
@@ -124,10 +129,12 @@ export class RunManager {
     const stored = await listRuns(this.options.runsRoot);
     const seen = new Set<string>();
     const out: RunSummary[] = [];
-    for (const { record } of stored) {
+    const labels = await Promise.all(stored.map(({ dir }) => readRunLabel(dir)));
+    for (const [i, { record }] of stored.entries()) {
       seen.add(record.id);
       const live = this.live.get(record.id);
-      out.push(live ? this.liveSummary(record.id, live, record) : storedSummary(record, false));
+      const label = labels[i];
+      out.push(live ? this.liveSummary(record.id, live, record, label) : storedSummary(record, false, label));
     }
     // Runs whose process has not written run.json yet.
     for (const [id, run] of this.live) if (!seen.has(id)) out.unshift(this.liveSummary(id, run));
@@ -142,7 +149,8 @@ export class RunManager {
     });
     const { record } = stored;
     const live = this.live.get(runId);
-    const summary = live ? this.liveSummary(runId, live, record) : storedSummary(record, false);
+    const label = await readRunLabel(stored.dir);
+    const summary = live ? this.liveSummary(runId, live, record, label) : storedSummary(record, false, label);
     summary.steps = Math.max(summary.steps, stored.losses.steps);
     summary.lastLoss = stored.losses.last ?? summary.lastLoss;
     const params = stored.ratios?.params ?? stored.snapshots[0]?.params.map((p) => p.name) ?? [];
@@ -161,6 +169,36 @@ export class RunManager {
       snapshots: stored.snapshots,
       result: record.result,
     };
+  }
+
+  /**
+   * Names a run and/or sets its note (label.json, which the training process never writes, so this is safe
+   * while the run trains); tells every window through `runs.changed`. Returns the run's line in the list.
+   */
+  async label(runId: string, change: { name?: string | null; note?: string }): Promise<RunSummary> {
+    const dir = this.dir(runId);
+    // The place in the chain is taken before any await, so requests apply in the order they arrived.
+    const previous = this.labelWrites.get(runId) ?? Promise.resolve();
+    const write = previous
+      .catch(() => {})
+      .then(async () => {
+        // Named by id, not by folder: under serve a message must not show the server's folders.
+        await readRunRecord(dir).catch(() => {
+          throw new LabError('RUN', this.live.has(runId) ? `run ${runId} is still starting; name it in a moment` : `there is no run ${runId}`);
+        });
+        return writeRunLabel(dir, change);
+      });
+    this.labelWrites.set(runId, write);
+    let label: RunLabel;
+    try {
+      label = await write;
+    } finally {
+      if (this.labelWrites.get(runId) === write) this.labelWrites.delete(runId);
+    }
+    const record = await readRunRecord(dir);
+    const live = this.live.get(runId);
+    this.options.emitChanged([runId]);
+    return live ? this.liveSummary(runId, live, record, label) : storedSummary(record, false, label);
   }
 
   async delete(runId: string): Promise<void> {
@@ -224,10 +262,12 @@ export class RunManager {
     this.options.emitChanged([runId]);
   }
 
-  private liveSummary(runId: string, run: LiveRun, record?: RunRecord): RunSummary {
-    const base = record ? storedSummary(record, true) : null;
+  private liveSummary(runId: string, run: LiveRun, record?: RunRecord, label: RunLabel = NO_LABEL): RunSummary {
+    const base = record ? storedSummary(record, true, label) : null;
     return {
       id: runId,
+      name: runDisplayName({ id: runId }, label),
+      note: label.note,
       preset: run.config.preset,
       createdAt: base?.createdAt ?? run.createdAt,
       status: run.status,
@@ -245,10 +285,12 @@ export class RunManager {
 }
 
 /** A saved run's line in the list. `running` on disk without a live process means the app died mid-run. */
-function storedSummary(record: RunRecord, isLive: boolean): RunSummary {
+function storedSummary(record: RunRecord, isLive: boolean, label: RunLabel): RunSummary {
   const interrupted = record.status === 'running' && !isLive;
   return {
     id: record.id,
+    name: runDisplayName(record, label),
+    note: label.note,
     preset: record.preset,
     createdAt: record.createdAt,
     status: interrupted ? 'failed' : record.status,

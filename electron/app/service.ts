@@ -128,6 +128,7 @@ export function createLabService(host: ServiceHost): LabService {
     'runs.list': () => runs.list(),
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.delete': ({ runId }) => runs.delete(runId),
+    'runs.label': ({ runId, name, note }) => runs.label(runId, { name, note }),
     'inspect.diagnose': ({ runId, step }) => runs.diagnose(runId, step),
     'fold.preview': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldPlan', runDir: runs.dir(runId) })) }),
     'fold.compare': async ({ runId }) => ({ runId, ...(await runJob({ kind: 'foldCompare', runDir: runs.dir(runId) })) }),

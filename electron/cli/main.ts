@@ -17,6 +17,7 @@ import { sampleCommand } from './commands/sample.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { sweepCommand } from './commands/sweep.js';
+import { labelCommand, runsCommand } from './commands/runs.js';
 
 // The CLI reports the backend it uses and why others were skipped; tf.js's own "install tfjs-node" banner
 // (printed on first use of its cpu backend) would only repeat that, on stderr, mid-progress bar.
@@ -38,6 +39,8 @@ const COMMANDS: Record<string, Command> = {
   eval: { run: evalCommand, summary: "evaluate a run's model on train/val/test" },
   sample: { run: sampleCommand, summary: "generate words from a run's model" },
   serve: { run: serveCommand, summary: 'serve the lab UI to a browser (loopback, token-protected)' },
+  runs: { run: runsCommand, summary: 'list saved runs by name' },
+  label: { run: labelCommand, summary: 'name a run and/or set its note' },
   sweep: { run: sweepCommand, summary: 'train a grid of configurations (--vary), several training processes at a time' },
   bench: { run: benchCommand, summary: 'measure training, inspection, evaluation and folding speed' },
   backprop: { run: backpropCommand, summary: 'backprop by hand: every intermediate gradient against autodiff' },

@@ -93,6 +93,23 @@ export const invokeChannels = {
   /** The whole stored history of a run, once; follow a live run with the `runs.update` event. */
   'runs.get': { request: runRef, response: shape<RunDetail>() },
   'runs.delete': { request: runRef, response: shape<void>() },
+  /**
+   * Names a run and/or sets its note (stored in the run's label.json, safe while it trains); `name: null` goes
+   * back to the run's id. Answers the run's line in the list; every window hears `runs.changed`.
+   */
+  'runs.label': {
+    request: z
+      .object({
+        runId: runIdSchema,
+        // Sanity bounds in UTF-16 units, as for every request; the engine's rules (engine/run/runLabelRules.ts:
+        // 1–100 characters, ≤ 10,000 for a note, no control or bidi characters) refuse the rest with one line.
+        name: z.string().max(1000, 'must be 1–100 characters').nullable().optional(),
+        note: z.string().max(100_000, 'must be at most 10,000 characters').optional(),
+      })
+      .strict()
+      .refine((r) => r.name !== undefined || r.note !== undefined, { message: 'give a name or a note' }),
+    response: shape<RunSummary>(),
+  },
   /** Diagnosis at a captured step (latest snapshot when `step` is omitted). */
   'inspect.diagnose': {
     request: z.object({ runId: runIdSchema, step: z.number().int().min(0).optional() }).strict(),
@@ -179,7 +196,7 @@ export const invokeChannels = {
 export const eventChannels = {
   /** What is new for one run (batched: at most ~20 per second per run). */
   'runs.update': shape<RunUpdate>(),
-  /** The set of runs changed (started, finished, deleted): re-read `runs.list` if shown. */
+  /** The set of runs changed (started, finished, deleted, renamed or annotated): re-read `runs.list` if shown. */
   'runs.changed': shape<{ runIds: string[] }>(),
   /** The app's own menu (Ctrl/Cmd+O) loaded a dataset, or failed to. */
   'dataset.loaded': shape<DatasetLoaded>(),

@@ -122,6 +122,10 @@ export type RunStatus = 'starting' | 'running' | 'paused' | 'completed' | 'stopp
 /** One line of the Runs list. */
 export interface RunSummary {
   id: string;
+  /** What the run is called everywhere: the name the user gave it (label.json), or else its id. */
+  name: string;
+  /** The user's note ('' when none); multi-line. */
+  note: string;
   preset: string | null;
   /** ISO 8601. */
   createdAt: string;

@@ -4,7 +4,7 @@ import { assignColorSlots, RUN_COLORS, slotColor, sortRuns } from '../../rendere
 
 function run(id: string, over: Partial<RunSummary>): RunSummary {
   return {
-    id, preset: 'bn3-fold', createdAt: '2026-11-30T08:00:00Z', status: 'completed', steps: 100, totalSteps: 100, lastLoss: 2,
+    id, name: id, note: '', preset: 'bn3-fold', createdAt: '2026-11-30T08:00:00Z', status: 'completed', steps: 100, totalSteps: 100, lastLoss: 2,
     loss: { train: 2, val: 2.1, test: 2.2 }, backend: 'fused', datasetName: 'names.txt', parameterCount: 100, hasBatchNorm: true, error: null,
     ...over,
   };
@@ -27,8 +27,20 @@ describe('sortRuns', () => {
     expect(sortRuns(list, 'parameters', false).map((r) => r.id)).toEqual(['c', 'a', 'b']);
   });
 
+  it('sorts by the name the user gave (numbers inside names in numeric order), ids standing in for unnamed runs', () => {
+    const named = [
+      run('20261130T090000Z-kaiming-a1b2', {}),
+      run('20261130T080000Z-bn3-fold-c3d4', { name: 'lr 10' }),
+      run('20261130T070000Z-bn3-fold-e5f6', { name: 'lr 2' }),
+      run('20261130T060000Z-bn3-fold-g7h8', { name: 'Baseline 10' }),
+      run('20261130T050000Z-bn3-fold-i9j0', { name: 'baseline 9' }),
+    ];
+    expect(sortRuns(named, 'name', false).map((r) => r.name)).toEqual(['20261130T090000Z-kaiming-a1b2', 'baseline 9', 'Baseline 10', 'lr 2', 'lr 10']);
+    expect(sortRuns(named, 'name', true).map((r) => r.name)[0]).toBe('lr 10');
+  });
+
   it('leaves the input untouched', () => {
-    sortRuns(list, 'id', true);
+    sortRuns(list, 'name', true);
     expect(list.map((r) => r.id)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { linearLayouts, parameterCount, paramSpecs, type ModelState } from '../model/params.js';
 import type { LabModelMeta } from './labMeta.js';
+import { markdownText } from './markdownText.js';
 
 export type ExportFormat = 'tfjs' | 'onnx' | 'safetensors';
 
@@ -22,6 +23,8 @@ export interface CardInfo {
   trainedSteps?: number;
   /** When the model was folded: the measured max |Δlogit| between the BN model and the folded one. */
   foldMaxAbsLogitDiff?: number;
+  /** The run it came from: its id, the name it is shown by and the user's note ('' when none), as the user typed them. */
+  run?: { id: string; name: string; note: string };
 }
 
 export interface FormatVerification {
@@ -149,6 +152,14 @@ function tensorTable(state: ModelState): string[] {
   return lines;
 }
 
+/** The run's name and note, escaped so that they render as the text the user typed and nothing else. */
+function runSection(run: CardInfo['run']): string[] {
+  if (!run) return [];
+  const lines = ['## Run', '', `Name: ${markdownText(run.name)} (run id ${markdownText(run.id)})`, ''];
+  if (run.note.trim() !== '') lines.push('### Note', '', markdownText(run.note), '');
+  return lines;
+}
+
 /** Renders README.md for an export folder. */
 export function renderModelCard(state: ModelState, meta: LabModelMeta, info: CardInfo, verification: ExportVerification, files: string[]): string {
   const title = info.title ?? (info.preset ? `Makemore MLP (${info.preset})` : 'Makemore MLP');
@@ -159,6 +170,7 @@ export function renderModelCard(state: ModelState, meta: LabModelMeta, info: Car
     'A character-level MLP from the makemore lectures (Bengio et al. 2003 style), exported by Makemore Lab.',
     `Given the previous ${meta.blockSize} tokens (start padded with \`.\`, token 0) it outputs logits over the next token.`,
     '',
+    ...runSection(info.run),
     '## Architecture',
     '',
     ...architecture(state),

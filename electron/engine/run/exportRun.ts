@@ -10,6 +10,7 @@ import { hasBatchNorm } from '../io/labMeta.js';
 import type { CardInfo } from '../io/modelCard.js';
 import { checkFold, worstLogitDiff, type FoldCheck } from './foldRun.js';
 import { loadRunDataset, openRun } from './openRun.js';
+import { readRunLabel, runDisplayName } from './runLabel.js';
 
 export interface ExportRunOptions {
   outDir: string;
@@ -28,7 +29,9 @@ export async function exportRun(runDir: string, options: ExportRunOptions): Prom
   const run = await openRun(runDir);
   const { record } = run;
   if (options.fold && !hasBatchNorm(run.state.config)) throw new LabError('ARGUMENT', `run ${record.id} has no BatchNorm layer to fold`);
+  const label = await readRunLabel(runDir);
   const card: CardInfo = {
+    run: { id: record.id, name: runDisplayName(record, label), note: label.note },
     preset: record.preset,
     dataset: { name: record.dataset.source.name, sha256: record.dataset.source.sha256 },
     splits: record.result?.examples,

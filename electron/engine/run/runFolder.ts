@@ -6,6 +6,7 @@
  *   snapshots.jsonl          appended inspector snapshots (every K steps)
  *   checkpoint.safetensors   every tensor (params and BatchNorm buffers), atomically replaced
  *   model/                   the trained model as a TensorFlow.js Layers model + lab-model.json sidecar
+ *   label.json               the user's name and note for the run — written by the app/CLI only (runLabel.ts)
  *
  * Appended files may end in a torn line after a crash; readers skip it, so what was saved stays readable.
  */

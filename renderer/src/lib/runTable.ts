@@ -3,12 +3,13 @@
  */
 import type { RunSummary } from '../../../electron/shared/contract.js';
 
-export type RunColumn = 'id' | 'preset' | 'dataset' | 'date' | 'status' | 'parameters' | 'steps' | 'train' | 'dev' | 'test' | 'backend';
+export type RunColumn = 'name' | 'preset' | 'dataset' | 'date' | 'status' | 'parameters' | 'steps' | 'train' | 'dev' | 'test' | 'backend';
 
 /** The value a column sorts by; null (unknown, e.g. a loss of a running run) always sorts last. */
 function cell(r: RunSummary, column: RunColumn): string | number | null {
   switch (column) {
-    case 'id': return r.id;
+    // The name the user gave, or the run's id (which starts with its UTC time, so unnamed runs sort by date).
+    case 'name': return r.name;
     case 'preset': return r.preset ?? 'custom';
     case 'dataset': return r.datasetName;
     case 'date': return Date.parse(r.createdAt);

@@ -49,14 +49,38 @@ class RunsStore {
   }
 
   private patchListEntry(summary: RunSummary): void {
-    if (this.list.some((r) => r.id === summary.id)) this.list = this.list.map((r) => (r.id === summary.id ? summary : r));
+    // A live update carries progress, not the label: the list's name and note (kept current by `runs.changed`) stay.
+    if (this.list.some((r) => r.id === summary.id)) {
+      this.list = this.list.map((r) => (r.id === summary.id ? { ...summary, name: r.name, note: r.note } : r));
+    }
   }
 
   async refresh(): Promise<void> {
     try {
       this.list = await lab.runs.list();
+      for (const r of this.list) this.applyLabel(r);
     } catch (e) {
       this.error = toErrorInfo(e);
+    }
+  }
+
+  /** Names a run and/or sets its note; the one-line error when refused, null when saved. */
+  async label(runId: string, change: { name?: string; note?: string }): Promise<ApiErrorInfo | null> {
+    try {
+      const summary = await lab.runs.label({ runId, ...change });
+      this.applyLabel(summary);
+      this.list = this.list.map((r) => (r.id === runId ? { ...r, name: summary.name, note: summary.note } : r));
+      return null;
+    } catch (e) {
+      return toErrorInfo(e);
+    }
+  }
+
+  /** An opened run's view follows its name and note (legends, Train's header and note read the view). */
+  private applyLabel(summary: RunSummary): void {
+    const view = this.views.get(summary.id);
+    if (view && (view.summary.name !== summary.name || view.summary.note !== summary.note)) {
+      view.summary = { ...view.summary, name: summary.name, note: summary.note };
     }
   }
 
@@ -166,6 +190,8 @@ class RunsStore {
 function placeholderSummary(id: string): RunSummary {
   return {
     id,
+    name: id,
+    note: '',
     preset: null,
     createdAt: new Date().toISOString(),
     status: 'completed',
