@@ -2,9 +2,9 @@
  * What the app's Sweep view exchanges with the back end (channels `sweeps.*`). Browser-safe: types only.
  */
 import type { RunSummary } from './contract.js';
-import type { LayerSummary, RunLayerSummary } from '../engine/sweep/layerTypes.js';
+import type { RunLayerSummary } from '../engine/sweep/layerTypes.js';
 
-export type { LayerSummary, RunLayerSummary };
+export type { RunLayerSummary };
 
 /** A varied field's value: what a configuration leaf holds. */
 export type SweepValue = number | boolean | string | null;

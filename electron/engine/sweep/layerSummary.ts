@@ -12,9 +12,9 @@ import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { UPDATE_RATIO_WINDOW } from '../inspect/updateRatio.js';
 import { lastJsonLines } from '../run/jsonLines.js';
 import { METRICS_FILE, SNAPSHOTS_FILE, type MetricsLine } from '../run/runFolder.js';
-import type { LayerSummary, RunLayerSummary } from './layerTypes.js';
+import type { RunLayerSummary } from './layerTypes.js';
 
-export type { LayerSummary, RunLayerSummary };
+export type { RunLayerSummary };
 
 /** Each hidden layer's row, from a snapshot and the recent mean update:data ratio per parameter name. */
 export function summarizeLayers(snapshot: InspectionSnapshot, recentRatios: ReadonlyMap<string, number>): RunLayerSummary {
