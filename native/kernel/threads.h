@@ -24,7 +24,7 @@
    lecture presets' products (32×30×100 … 32×100×100 MACs) are far below it and never touch a thread. */
 #define PAR_MIN_MACS (1 << 20)
 /* And each part gets at least this many rows, so a part's packed panels are still reused enough. */
-#define PAR_MIN_ROWS 32
+#define PAR_MIN_ROWS 8
 /* The part count travels in gen's low byte. */
 #define PAR_MAX_PARTS 255
 
@@ -41,8 +41,10 @@ static struct {
   int quit;
   int threads; /* parts wanted per job (mlp_set_threads): 1 = everything on the calling thread */
   int main_can_wait; /* 0 where the calling thread may not block (a browser's main thread): it spins instead */
+  int min_macs, min_rows; /* when a product is split: PAR_MIN_MACS and PAR_MIN_ROWS unless mlp_set_split says otherwise */
+  int jobs;    /* products split so far (tests check that threads were really used) */
   GemmJob job;
-} par = {.threads = 1};
+} par = {.threads = 1, .min_macs = PAR_MIN_MACS, .min_rows = PAR_MIN_ROWS};
 
 /* The calling thread's packing scratch; each worker brings its own (mlp_worker's `pack`). */
 static float main_pack[GEMM_PACK_FLOATS];
@@ -68,12 +70,13 @@ static void par_gemm(int M, int N, int K, const float *A, int sai, int sap, cons
   int parts = par.threads < PAR_MAX_PARTS ? par.threads : PAR_MAX_PARTS;
   const int ready = LOAD(&par.ready) + 1;
   if (parts > ready) parts = ready;
-  if (parts > M / PAR_MIN_ROWS) parts = M / PAR_MIN_ROWS;
-  if (parts <= 1 || (long long)M * N * K < PAR_MIN_MACS) {
+  if (parts > M / par.min_rows) parts = M / par.min_rows;
+  if (parts <= 1 || (long long)M * N * K < par.min_macs) {
     gemm(M, N, K, A, sai, sap, B, C, bias, main_pack);
     return;
   }
   par.job = (GemmJob){.M = M, .N = N, .K = K, .sai = sai, .sap = sap, .A = A, .B = B, .bias = bias, .C = C};
+  par.jobs++;
   STORE(&par.pending, parts - 1);
   /* Publishes the job (seq_cst: the plain writes above come first); only this thread writes gen. */
   STORE(&par.gen, (int)((((unsigned)LOAD(&par.gen) & ~255u) + 256u) | (unsigned)parts)); /* wraps harmlessly */
@@ -97,7 +100,16 @@ EXPORT("mlp_threads_ready") int mlp_threads_ready(void) { return LOAD(&par.ready
 
 EXPORT("mlp_pack_floats") int mlp_pack_floats(void) { return GEMM_PACK_FLOATS; }
 
-EXPORT("mlp_par_min_macs") int mlp_par_min_macs(void) { return PAR_MIN_MACS; }
+EXPORT("mlp_par_min_macs") int mlp_par_min_macs(void) { return par.min_macs; }
+
+/* Overrides the split thresholds: tests split even tiny products (min_rows ≥ 4, a tile's height); the threshold
+   measurement (scripts/bench-split.ts) tries others. */
+EXPORT("mlp_set_split") void mlp_set_split(int min_macs, int min_rows) {
+  par.min_macs = min_macs < 0 ? 0 : min_macs;
+  par.min_rows = min_rows < 4 ? 4 : min_rows;
+}
+
+EXPORT("mlp_threads_jobs") int mlp_threads_jobs(void) { return par.jobs; }
 
 /* Wakes every worker and makes mlp_worker return (the backend is being disposed). */
 EXPORT("mlp_threads_quit") void mlp_threads_quit(void) {

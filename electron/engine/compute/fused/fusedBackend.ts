@@ -14,7 +14,7 @@ import { linearLayouts, type ModelState } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
 import { instantiateKernel, type KernelExports, type KernelSource } from './kernelModule.js';
 import { kernelLayout } from './kernelLayout.js';
-import { KernelThreads, defaultKernelThreads } from './kernelThreads.js';
+import { KernelThreads, defaultKernelThreads, type SplitThresholds, type ThreadStats } from './kernelThreads.js';
 import { planModel, planRows, type NetPlan } from './netDescriptor.js';
 import { WasmArena } from './wasmArena.js';
 
@@ -24,6 +24,15 @@ export interface FusedBackendOptions extends KernelSource {
    * everything on the calling thread; any count gives bit-identical results.
    */
   threads?: number;
+  /** When a product is split across the threads (tests split every product; default: the kernel's measured thresholds). */
+  split?: SplitThresholds;
+  /** Start the threads now and wait until they run (tests, benchmarks), instead of at the first large product. */
+  eagerThreads?: boolean;
+}
+
+/** The fused backend, plus what its threads did (tests check that products were really split). */
+export interface FusedComputeBackend extends ComputeBackend {
+  threadStats(): ThreadStats;
 }
 
 /** Rows per inference chunk: about 1 MiB per activation buffer, within [64, 4096]. */
@@ -49,7 +58,7 @@ function refusal(what: string, x: Int32Array, y: Int32Array | null, vocab: numbe
   return outsideVocabulary(what, x, y, vocab) ?? `${what}: a token or target is outside the vocabulary [0, ${vocab}); nothing was changed`;
 }
 
-class FusedBackend implements ComputeBackend {
+class FusedBackend implements FusedComputeBackend {
   readonly report: BackendReport;
   private kernel: KernelExports | null;
   private readonly arena: WasmArena;
@@ -209,13 +218,20 @@ class FusedBackend implements ComputeBackend {
    * planned again after them.
    */
   private ensureRows(rows: number): void {
-    if (this.threads.wants(rows * this.maxLayerMacs)) {
-      this.arena.reset(this.rowMark);
-      this.threads.start((bytes) => this.arena.alloc(Math.ceil(bytes / 4)));
-      this.rowMark = this.arena.mark();
-      planRows(this.arena, this.plan, this.state0, Math.max(rows, this.plan.rows.capacity), this.rowMark);
-    }
+    if (this.threads.wants(rows * this.maxLayerMacs)) this.startThreads();
     if (rows > this.plan.rows.capacity) planRows(this.arena, this.plan, this.state0, rows, this.rowMark);
+  }
+
+  startThreads(): KernelThreads {
+    this.arena.reset(this.rowMark);
+    this.threads.start((bytes) => this.arena.alloc(Math.ceil(bytes / 4)));
+    this.rowMark = this.arena.mark();
+    planRows(this.arena, this.plan, this.state0, this.plan.rows.capacity, this.rowMark);
+    return this.threads;
+  }
+
+  threadStats(): ThreadStats {
+    return this.threads.stats();
   }
 
   private liveViews(): MemoryViews {
@@ -243,8 +259,10 @@ class FusedBackend implements ComputeBackend {
  * Creates a fused backend training a copy of `state`. The kernel is found next to the repository/app root
  * (resources/kernel/mlp.wasm) unless `options` gives a path or the bytes.
  */
-export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<ComputeBackend> {
+export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<FusedComputeBackend> {
   const kernel = await instantiateKernel(options);
-  const threads = await KernelThreads.create(kernel, options.threads ?? defaultKernelThreads());
-  return new FusedBackend(kernel.exports, state, threads);
+  const threads = await KernelThreads.create(kernel, options.threads ?? defaultKernelThreads(), options.split);
+  const backend = new FusedBackend(kernel.exports, state, threads);
+  if (options.eagerThreads) await backend.startThreads().whenReady();
+  return backend;
 }

@@ -13,8 +13,8 @@ import os from 'node:os';
 import type { KernelInstance } from './kernelModule.js';
 
 /**
- * Runs inside each worker (eval'd, so bundling needs no separate file). The module and the shared memory come in
- * workerData; the worker returns only when the backend is disposed (mlp_threads_quit).
+ * Runs inside each worker (eval'd as CommonJS, so bundling needs no separate file). The module and the shared
+ * memory come in workerData; the worker returns only when the backend is disposed (mlp_threads_quit).
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -56,8 +56,22 @@ function canBlock(): boolean {
   }
 }
 
+/** When the kernel splits a product (default: native/kernel/threads.h's PAR_MIN_MACS and PAR_MIN_ROWS). */
+export interface SplitThresholds {
+  minMacs: number;
+  /** Rows per part, at least 4. */
+  minRows: number;
+}
+
+/** Workers inside the kernel, products split so far, and why a worker failed (if one did). */
+export interface ThreadStats {
+  ready: number;
+  splitProducts: number;
+  failure?: string;
+}
+
 type WorkerLike = { unref(): void; terminate(): Promise<number>; on(event: 'error', listener: (e: unknown) => void): unknown };
-type WorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => WorkerLike;
+type WorkerConstructor = new (source: string, options: { eval: true; workerData: unknown; execArgv: string[] }) => WorkerLike;
 
 /** worker_threads' Worker, or why it cannot be had here (the caller then stays on one thread). */
 async function loadWorker(): Promise<WorkerConstructor | string> {
@@ -71,6 +85,8 @@ async function loadWorker(): Promise<WorkerConstructor | string> {
 
 export class KernelThreads {
   private workers: WorkerLike[] = [];
+  /** Why a worker failed, if one did. */
+  private failure: string | undefined;
   private started = false;
   /** Set when the threads cannot run here; the kernel then does everything on the calling thread. */
   private unavailable: string | null;
@@ -88,8 +104,9 @@ export class KernelThreads {
     kernel.exports.mlp_set_threads(1, 0);
   }
 
-  static async create(kernel: KernelInstance, wanted: number): Promise<KernelThreads> {
+  static async create(kernel: KernelInstance, wanted: number, split?: SplitThresholds): Promise<KernelThreads> {
     if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`fused backend: threads must be a positive integer, got ${wanted}`);
+    if (split) kernel.exports.mlp_set_split(split.minMacs, split.minRows);
     if (wanted === 1) return new KernelThreads(kernel, 1, null, null);
     const Worker = await loadWorker();
     if (typeof Worker === 'string') return new KernelThreads(kernel, 1, null, Worker);
@@ -120,9 +137,13 @@ export class KernelThreads {
       for (let k = 1; k < this.wanted; k++) {
         const stackBase = allocate(WORKER_STACK_BYTES);
         const pack = allocate(packBytes);
-        const worker = new this.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, stackTop: stackBase + WORKER_STACK_BYTES, pack } });
-        // A worker that fails to start never enters mlp_worker, so it is never counted in a product: nothing waits on it.
-        worker.on('error', () => {});
+        // execArgv: [] — the process's own flags (--input-type=module, loaders) would change how the source is read.
+        const worker = new this.Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, stackTop: stackBase + WORKER_STACK_BYTES, pack } });
+        // A worker that fails to start never enters mlp_worker, so it is never counted in a product: nothing waits
+        // on it, and the products are split over those that did start. The first reason is kept for stats().
+        worker.on('error', (e) => {
+          this.failure ??= e instanceof Error ? e.message : String(e);
+        });
         worker.unref();
         this.workers.push(worker);
       }
@@ -132,9 +153,21 @@ export class KernelThreads {
     if (this.workers.length > 0) exports.mlp_set_threads(this.workers.length + 1, canBlock() ? 1 : 0);
   }
 
-  /** Workers that have entered the kernel (and so share the large products). */
-  ready(): number {
-    return this.kernel.exports.mlp_threads_ready();
+  /** Workers that have entered the kernel (and so share the large products), and products split so far. */
+  stats(): ThreadStats {
+    const stats: ThreadStats = { ready: this.kernel.exports.mlp_threads_ready(), splitProducts: this.kernel.exports.mlp_threads_jobs() };
+    if (this.failure) stats.failure = this.failure;
+    return stats;
+  }
+
+  /** Resolves once every started worker is inside the kernel; rejects after `timeoutMs`. */
+  async whenReady(timeoutMs = 10_000): Promise<void> {
+    const t0 = Date.now();
+    while (this.stats().ready < this.workers.length) {
+      if (this.failure) throw new Error(`fused backend: a kernel thread failed to start: ${this.failure}`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`fused backend: ${this.stats().ready} of ${this.workers.length} kernel threads started within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   /** Lets every worker return and ends it. */
