@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createFusedBackend, type FusedBackendOptions } from '../../electron/engine/compute/fused/fusedBackend.js';
 import { defaultKernelThreads, threadsPerProcess } from '../../electron/engine/compute/fused/kernelThreads.js';
+import { createBackend } from '../../electron/engine/compute/select.js';
 import type { ModelConfig } from '../../electron/engine/model/config.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
@@ -85,6 +86,14 @@ describe('fused kernel threads', () => {
   it('the lecture presets never start a thread: bn3-fold at batch 32 stays on the calling thread', async () => {
     const run = await trainRun(bn3Shaped(100), 32, 20, { threads: 2 });
     expect(run.stats).toEqual({ ready: 0, splitProducts: 0 });
+  });
+
+  it('createBackend passes kernelThreads to the fused kernel, and its report says how many', async () => {
+    for (const [kernelThreads, says] of [[1, /, 1 thread$/], [3, /, 3 threads$/]] as const) {
+      const backend = await createBackend(initModel(bn3, VOCAB, 1), 'fused', { kernelThreads });
+      expect(backend.report.description).toMatch(says);
+      backend.dispose();
+    }
   });
 
   it('a thread count that is not a positive integer is refused by name', async () => {

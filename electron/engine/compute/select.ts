@@ -118,6 +118,8 @@ export interface CreateBackendOptions {
   rates?: RateTable;
   /** Replace the loader of some backends (tests). */
   loaders?: Partial<Record<BackendId, BackendLoader>>;
+  /** Threads for the fused kernel's large products (default: LAB_KERNEL_THREADS, else the machine's cores). */
+  kernelThreads?: number;
 }
 
 /**
@@ -143,7 +145,7 @@ export async function createBackend(
       }
     }
     try {
-      const loader = opts.loaders?.[id] ?? DEFAULT_LOADERS[id];
+      const loader = opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : DEFAULT_LOADERS[id]);
       return await loader(state, report);
     } catch (e) {
       failed.push({ id, reason: e instanceof BackendUnavailableError ? e.message : `failed to start: ${firstLine(e)}` });
@@ -174,8 +176,8 @@ function tfjsLoader(id: TfBackendId): BackendLoader {
   };
 }
 
-async function fusedLoader(state: ModelState, report: BackendReport): Promise<ComputeBackend> {
-  let createFusedBackend: (s: ModelState) => Promise<ComputeBackend>;
+const fusedLoader = (threads: number | undefined): BackendLoader => async (state, report) => {
+  let createFusedBackend: (s: ModelState, o: { threads?: number }) => Promise<ComputeBackend>;
   try {
     ({ createFusedBackend } = await import('./fused/fusedBackend.js'));
   } catch (e) {
@@ -183,17 +185,17 @@ async function fusedLoader(state: ModelState, report: BackendReport): Promise<Co
   }
   let backend: ComputeBackend;
   try {
-    backend = await createFusedBackend(state);
+    backend = await createFusedBackend(state, threads === undefined ? {} : { threads });
   } catch (e) {
     throw new BackendUnavailableError(`the fused WebAssembly kernel failed to start: ${firstLine(e)}`);
   }
   return withReport(backend, { ...report, description: backend.report.description });
-}
+};
 
 const DEFAULT_LOADERS: Record<BackendId, BackendLoader> = {
   'tensorflow-gpu': tfjsLoader('tensorflow-gpu'),
   tensorflow: tfjsLoader('tensorflow'),
-  fused: fusedLoader,
+  fused: fusedLoader(undefined),
   wasm: tfjsLoader('wasm'),
   cpu: tfjsLoader('cpu'),
 };
