@@ -13,6 +13,7 @@ import { linearLayouts, type ModelState } from '../model/params.js';
 import { LabError } from '../errors.js';
 import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './types.js';
 import { createTfjsBackend } from './tfjs/tfjsBackend.js';
+import { defaultKernelThreads } from './fused/kernelThreads.js';
 import { BackendUnavailableError, NATIVE_PACKAGES, firstLine, isInstalled, loadTf, type TfBackendId } from './tfLoaders.js';
 
 /** General ranking, fastest first on large models; ties in predicted step time keep this order. */
@@ -46,6 +47,26 @@ export const MEASURED_RATES: RateTable = {
   wasm: { overheadMs: 1.0, gflops: 10, source: 'fitted to one measurement' },
   cpu: { overheadMs: 3.3, gflops: 0.6, source: 'fitted to one measurement' },
 };
+
+/**
+ * Speed-up of the fused kernel's split products on 2 threads over 1 (scripts/compare-sizes.sh, bn3-shaped nets of
+ * width 512–1024 on the 2-core machine; docs/performance.md). More threads are assumed to add the same
+ * fraction of a core each — an assumption, since only 2 cores could be measured.
+ */
+export const FUSED_TWO_THREAD_SPEEDUP = 1.8;
+/**
+ * Training steps below this many FLOPs have no product large enough for the kernel to split (native/kernel/
+ * threads.h, PAR_MIN_MACS = 2^20 multiply-adds: a bn3-shaped net reaches it at width 128, batch 64 ≈ 9 MFLOP), so
+ * they run at the one-thread rate whatever the thread count.
+ */
+export const FUSED_SPLIT_FROM_FLOPS = 8e6;
+
+/** The fused kernel's rate on `threads` threads for a step of `flopsPerStep` (its `source` says which). */
+export function fusedRate(threads: number, flopsPerStep: number, oneThread: BackendRate = MEASURED_RATES.fused): BackendRate {
+  if (threads <= 1 || flopsPerStep < FUSED_SPLIT_FROM_FLOPS) return oneThread;
+  const speedup = 1 + (threads - 1) * (FUSED_TWO_THREAD_SPEEDUP - 1);
+  return { overheadMs: oneThread.overheadMs, gflops: oneThread.gflops * speedup, source: `${oneThread.source} on 1 thread, ×${speedup.toFixed(2)} on ${threads}` };
+}
 
 /** Predicted milliseconds per training step of `flopsPerStep` at `rate`. */
 export function predictStepMs(rate: BackendRate, flopsPerStep: number): number {
@@ -114,7 +135,10 @@ export type BackendLoader = (state: ModelState, report: BackendReport) => Promis
 export interface CreateBackendOptions {
   /** Minibatch size the model will train with (the size decision); default 32. */
   batchSize?: number;
-  /** Per-backend step costs `auto` ranks by (default MEASURED_RATES); tests and fresh measurements inject their own. */
+  /**
+   * Per-backend step costs `auto` ranks by (default MEASURED_RATES, the fused one scaled by `fusedRate` to the
+   * kernel's threads); tests and fresh measurements inject their own.
+   */
   rates?: RateTable;
   /** Replace the loader of some backends (tests). */
   loaders?: Partial<Record<BackendId, BackendLoader>>;
@@ -133,7 +157,8 @@ export async function createBackend(
   opts: CreateBackendOptions = {},
 ): Promise<ComputeBackend> {
   const flops = trainingFlopsPerStep(state.config, state.vocabSize, opts.batchSize ?? 32);
-  const rates = opts.rates ?? MEASURED_RATES;
+  // The fused kernel's measured rate, scaled to the threads it will run (injected rates are taken as they are).
+  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(opts.kernelThreads ?? defaultKernelThreads(), flops) };
   const plan = planBackends(choice, flops, rates);
   const failed: { id: BackendId; reason: string }[] = [];
   for (const [k, id] of plan.order.entries()) {
