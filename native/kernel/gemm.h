@@ -20,18 +20,8 @@
 
 #define LD(p) wasm_v128_load(p)
 #define ST(p, v) wasm_v128_store((p), (v))
-/*
- * c + a·b per lane. The plain build multiplies, rounds, then adds (two roundings). The relaxed build
- * (MLP_RELAXED_FMA, build.sh) uses relaxed SIMD's f32x4.relaxed_madd, which V8 turns into one fused
- * multiply-add where the CPU has it (one rounding; ≈ 1.5× the arithmetic per cycle). clang 14 only knows the
- * proposal's earlier encoding of that instruction (f32x4.fma, 0xfd 0xaf 0x01); build.sh rewrites it to the
- * standard one (0xfd 0x85 0x02). Both compute a·b + c with the operands in this order.
- */
-#ifdef MLP_RELAXED_FMA
-#define MAC(c, a, b) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
-#else
-#define MAC(c, a, b) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
-#endif
+#define MUL wasm_f32x4_mul
+#define ADD wasm_f32x4_add
 #define BCAST(p) wasm_v128_load32_splat(p)
 
 /* `init` (null = start from 0) holds the starting values of the tile's rows, `is` floats apart: the bias
@@ -52,17 +42,17 @@ static inline void tile4x8(int K, const float *a0, int sai, int sap, const float
     v128_t b0 = LD(b), b1 = LD(b + 4);
     int o = p * sap;
     v128_t a = BCAST(a0 + o);
-    c00 = MAC(c00, a, b0);
-    c01 = MAC(c01, a, b1);
+    c00 = ADD(c00, MUL(a, b0));
+    c01 = ADD(c01, MUL(a, b1));
     a = BCAST(a1 + o);
-    c10 = MAC(c10, a, b0);
-    c11 = MAC(c11, a, b1);
+    c10 = ADD(c10, MUL(a, b0));
+    c11 = ADD(c11, MUL(a, b1));
     a = BCAST(a2 + o);
-    c20 = MAC(c20, a, b0);
-    c21 = MAC(c21, a, b1);
+    c20 = ADD(c20, MUL(a, b0));
+    c21 = ADD(c21, MUL(a, b1));
     a = BCAST(a3 + o);
-    c30 = MAC(c30, a, b0);
-    c31 = MAC(c31, a, b1);
+    c30 = ADD(c30, MUL(a, b0));
+    c31 = ADD(c31, MUL(a, b1));
   }
   ST(C, c00);
   ST(C + 4, c01);
@@ -88,10 +78,10 @@ static inline void tile4x4(int K, const float *a0, int sai, int sap, const float
   for (int p = 0; p < K; p++) {
     v128_t b0 = LD(B + p * N);
     int o = p * sap;
-    c0 = MAC(c0, BCAST(a0 + o), b0);
-    c1 = MAC(c1, BCAST(a1 + o), b0);
-    c2 = MAC(c2, BCAST(a2 + o), b0);
-    c3 = MAC(c3, BCAST(a3 + o), b0);
+    c0 = ADD(c0, MUL(BCAST(a0 + o), b0));
+    c1 = ADD(c1, MUL(BCAST(a1 + o), b0));
+    c2 = ADD(c2, MUL(BCAST(a2 + o), b0));
+    c3 = ADD(c3, MUL(BCAST(a3 + o), b0));
   }
   ST(C, c0);
   ST(C + N, c1);
@@ -110,8 +100,8 @@ static inline void tile1x8(int K, const float *a0, int sap, const float *B, int 
   for (int p = 0; p < K; p++) {
     const float *b = B + p * ldb;
     v128_t a = BCAST(a0 + p * sap);
-    c0 = MAC(c0, a, LD(b));
-    c1 = MAC(c1, a, LD(b + 4));
+    c0 = ADD(c0, MUL(a, LD(b)));
+    c1 = ADD(c1, MUL(a, LD(b + 4)));
   }
   ST(C, c0);
   ST(C + 4, c1);
@@ -119,7 +109,7 @@ static inline void tile1x8(int K, const float *a0, int sap, const float *B, int 
 
 static inline void tile1x4(int K, const float *a0, int sap, const float *B, int N, float *C, const float *init) {
   v128_t c0 = init ? LD(init) : wasm_f32x4_splat(0.0f);
-  for (int p = 0; p < K; p++) c0 = MAC(c0, BCAST(a0 + p * sap), LD(B + p * N));
+  for (int p = 0; p < K; p++) c0 = ADD(c0, MUL(BCAST(a0 + p * sap), LD(B + p * N)));
   ST(C, c0);
 }
 

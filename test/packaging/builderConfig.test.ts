@@ -106,7 +106,6 @@ describe('files per platform', () => {
       expect(packs(platform, 'x64', 'node_modules/@tensorflow/tfjs-node/dist/index.js')).toBe(true);
       expect(packs(platform, 'x64', 'out/main/index.js')).toBe(true);
       expect(packs(platform, 'x64', 'resources/kernel/mlp.wasm')).toBe(true);
-      expect(packs(platform, 'x64', 'resources/kernel/mlp-relaxed.wasm')).toBe(true);
       expect(packs(platform, 'x64', 'electron/main/index.ts')).toBe(false);
     }
   });

@@ -84,9 +84,8 @@ class FusedBackend implements FusedComputeBackend {
     kernel: KernelExports,
     state: ModelState,
     private readonly threads: KernelThreads,
-    simd: string,
   ) {
-    this.report = { id: 'fused', description: `fused WebAssembly ${simd} kernel, ${threads.describe()}`, skipped: [] };
+    this.report = { id: 'fused', description: `fused WebAssembly SIMD kernel, ${threads.describe()}`, skipped: [] };
     // Every descriptor offset comes from the kernel; a kernel out of step with this wrapper fails here, by field.
     const layout = kernelLayout(kernel);
     this.kernel = kernel;
@@ -263,8 +262,7 @@ class FusedBackend implements FusedComputeBackend {
 export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<FusedComputeBackend> {
   const kernel = await instantiateKernel(options);
   const threads = await KernelThreads.create(kernel, options.threads ?? defaultKernelThreads(), options.split);
-  const simd = kernel.relaxed ? 'relaxed-SIMD (fused multiply-add)' : kernel.fallback ? `SIMD (no relaxed SIMD: ${kernel.fallback})` : 'SIMD';
-  const backend = new FusedBackend(kernel.exports, state, threads, simd);
+  const backend = new FusedBackend(kernel.exports, state, threads);
   if (options.eagerThreads) await backend.startThreads().whenReady();
   return backend;
 }

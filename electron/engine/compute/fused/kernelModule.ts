@@ -26,22 +26,12 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export const KERNEL_RELATIVE_PATH = path.join('resources', 'kernel', 'mlp.wasm');
 
-export const RELAXED_KERNEL_FILE = 'mlp-relaxed.wasm';
-
-/**
- * Which build to run (native/kernel/build.sh): `plain` SIMD; `relaxed`, whose matrix products use relaxed SIMD's
- * fused multiply-add (an error where the runtime lacks relaxed SIMD); `auto` (default) takes relaxed where the
- * runtime has it, else plain. Only applies when the kernel is found (not with wasmPath/wasmBytes).
- */
-export type KernelFlavour = 'auto' | 'plain' | 'relaxed';
-
 /** Where to load the kernel from; by default it is searched for upwards from this module. */
 export interface KernelSource {
   /** Explicit path to mlp.wasm (the packaged app passes its resources path). */
   wasmPath?: string;
   /** The module's bytes, when the caller already has them. */
   wasmBytes?: Uint8Array;
-  simd?: KernelFlavour;
 }
 
 /**
@@ -97,10 +87,6 @@ export interface KernelInstance {
   exports: KernelExports;
   module: WasmModule;
   memory: WasmMemory;
-  /** Whether this is the relaxed-SIMD build (fused multiply-add in the matrix products). */
-  relaxed: boolean;
-  /** Why the relaxed build was not taken under `auto`, if it was not. */
-  fallback?: string;
 }
 
 /**
@@ -120,53 +106,12 @@ export function findKernelWasm(startDir: string = path.dirname(fileURLToPath(imp
   }
 }
 
-/** (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)) */
-const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
-]);
-
-let relaxedSupport: string | null | undefined;
-
-/**
- * null when this runtime runs relaxed SIMD, else why not. Node 20's V8 has it behind a flag, which is set here
- * (before any relaxed module is compiled; V8 reads wasm feature flags at compile time); Electron ≥ 33's V8
- * ships it on.
- */
-export async function relaxedSimdUnavailable(): Promise<string | null> {
-  if (relaxedSupport !== undefined) return relaxedSupport;
-  const validate = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate;
-  if (!validate(RELAXED_PROBE)) {
-    try {
-      const v8 = await import('node:v8');
-      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    } catch {
-      // not Node: nothing more to try
-    }
-  }
-  relaxedSupport = validate(RELAXED_PROBE) ? null : `this runtime (${process.versions.v8 ? `V8 ${process.versions.v8}` : 'unknown'}) has no relaxed SIMD`;
-  return relaxedSupport;
-}
-
-/** The kernel file for a flavour, and why a wanted relaxed build was not taken. */
-async function kernelFile(source: KernelSource): Promise<{ file: string; relaxed: boolean; fallback?: string }> {
-  if (source.wasmPath) return { file: path.resolve(source.wasmPath), relaxed: false };
-  const plain = findKernelWasm();
-  const flavour = source.simd ?? 'auto';
-  if (flavour === 'plain') return { file: plain, relaxed: false };
-  const why = await relaxedSimdUnavailable();
-  if (why) {
-    if (flavour === 'relaxed') throw new Error(`fused kernel: relaxed SIMD requested but ${why}`);
-    return { file: plain, relaxed: false, fallback: why };
-  }
-  return { file: path.join(path.dirname(plain), RELAXED_KERNEL_FILE), relaxed: true };
-}
-
 const compiledByPath = new Map<string, Promise<WasmModule>>();
 
 /** Compiles the kernel once per file per process; every backend instantiates its own memory from it. */
-function compileKernel(source: KernelSource, file: string): Promise<WasmModule> {
+function compileKernel(source: KernelSource): Promise<WasmModule> {
   if (source.wasmBytes) return wasm.compile(source.wasmBytes);
+  const file = path.resolve(source.wasmPath ?? findKernelWasm());
   const cached = compiledByPath.get(file);
   if (cached) return cached;
   const compiled = wasm.compile(readFileSync(file));
@@ -177,9 +122,8 @@ function compileKernel(source: KernelSource, file: string): Promise<WasmModule> 
 
 /** Instantiates the kernel on a fresh shared memory of its own. */
 export async function instantiateKernel(source: KernelSource = {}): Promise<KernelInstance> {
-  const chosen = source.wasmBytes ? { file: '', relaxed: false } : await kernelFile(source);
-  const module = await compileKernel(source, chosen.file);
+  const module = await compileKernel(source);
   const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const instance = await wasm.instantiate(module, { env: { memory } });
-  return { exports: { ...(instance.exports as unknown as KernelExports), memory }, module, memory, relaxed: chosen.relaxed, fallback: chosen.fallback };
+  return { exports: { ...(instance.exports as unknown as KernelExports), memory }, module, memory };
 }
