@@ -3,13 +3,16 @@
  *
  * The kernel's memory is a shared WebAssembly.Memory. Each extra thread is a Node worker that instantiates the
  * same module on that memory, moves its stack pointer to a region of its own, and calls mlp_worker, which never
- * returns until mlp_threads_quit: it sleeps on `par.gen` (memory.atomic.wait32) and runs its part of each job.
+ * returns until mlp_threads_quit: it sleeps on `par.gen` (memory.atomic.wait32) and helps with each job.
  * The training thread stays the one that calls mlp_train_step / mlp_infer; only `par_gemm` hands out work.
  *
  * A job splits the output ROWS of one product into `parts` contiguous ranges (multiples of 4 rows, so the
- * 4-row tiles line up): part 0 is done by the calling thread, part k by the k-th worker that became ready. gemm
- * computes each element the same way whatever rows it is given (see gemm.h), so the result is bit-identical for
- * any number of threads — a run is reproducible from its seed on any machine and any thread count.
+ * 4-row tiles line up). Parts are CLAIMED, not assigned: the calling thread and every worker that wakes take the
+ * next unclaimed part until none is left. On a machine whose other work keeps a worker from waking promptly, the
+ * calling thread simply does that part too, so a split product is never much slower than an unsplit one (only
+ * the wake-up call is lost). gemm computes each element the same way whatever rows it is given and whoever runs
+ * them (see gemm.h), so the result is bit-identical for any number of threads — a run is reproducible from its
+ * seed on any machine and any thread count.
  *
  * Statics live in the shared linear memory, so `par` is the one control block every instance sees; only wasm
  * globals (the stack pointer) are per instance.
@@ -19,13 +22,14 @@
 
 #include "gemm.h"
 
-/* Products below this many multiply-adds stay on the calling thread: waking a sleeping worker costs tens of µs
-   (measured: docs/performance.md), which a product of 2^20 MACs (≈ 60 µs at 35 GFLOP/s) barely repays. The
-   lecture presets' products (32×30×100 … 32×100×100 MACs) are far below it and never touch a thread. */
-#define PAR_MIN_MACS (1 << 20)
+/* Products below this many multiply-adds stay on the calling thread. Measured with scripts/bench-split.ts
+   (docs/performance.md): waking a sleeping worker costs tens of µs on an idle machine and far more on a busy one,
+   and splitting bn3-shaped products of 0.1–2 M multiply-adds made steps slower; a product of 2^22 (≈ 0.25 ms at
+   35 GFLOP/s) repays it. The lecture presets' products (32×30×100 … 32×100×100) never touch a thread. */
+#define PAR_MIN_MACS (1 << 22)
 /* And each part gets at least this many rows, so a part's packed panels are still reused enough. */
 #define PAR_MIN_ROWS 8
-/* The part count travels in gen's low byte. */
+/* The part count travels in the low byte of gen and claim. */
 #define PAR_MAX_PARTS 255
 
 typedef struct {
@@ -35,14 +39,17 @@ typedef struct {
 } GemmJob;
 
 static struct {
-  int gen;     /* job number · 256 + the job's part count: what sleeping workers wait on (see mlp_worker) */
-  int pending; /* parts of the current job not finished yet; the last worker to finish notifies it */
-  int ready;   /* workers inside mlp_worker (part numbers are handed out in that order) */
+  int gen;     /* job number · 256 + the job's part count: what sleeping workers wait on */
+  int claim;   /* job number · 256 + the next unclaimed part (see par_claim) */
+  int done;    /* parts of the current job finished; whoever finishes the last one notifies it */
+  int ready;   /* workers inside mlp_worker */
   int quit;
   int threads; /* parts wanted per job (mlp_set_threads): 1 = everything on the calling thread */
   int main_can_wait; /* 0 where the calling thread may not block (a browser's main thread): it spins instead */
   int min_macs, min_rows; /* when a product is split: PAR_MIN_MACS and PAR_MIN_ROWS unless mlp_set_split says otherwise */
   int jobs;    /* products split so far (tests check that threads were really used) */
+  int worker_parts; /* parts run by workers so far (the same) */
+  int caller_one_part; /* tests: the calling thread claims one part only, so the workers must do the others */
   GemmJob job;
 } par = {.threads = 1, .min_macs = PAR_MIN_MACS, .min_rows = PAR_MIN_ROWS};
 
@@ -51,6 +58,8 @@ static float main_pack[GEMM_PACK_FLOATS];
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define JOB_OF(word) ((unsigned)(word) & ~255u)
+#define PARTS_OF(word) ((int)((unsigned)(word) & 255u))
 
 /* Rows [lo, hi) of part `k` of `parts`, on multiples of 4. */
 static void par_rows(int M, int k, int parts, int *lo, int *hi) {
@@ -58,14 +67,35 @@ static void par_rows(int M, int k, int parts, int *lo, int *hi) {
   *hi = k + 1 == parts ? M : (int)(((long long)M * (k + 1) / parts) & ~3);
 }
 
-static void par_run_part(int k, int parts, float *pack) {
-  const GemmJob *j = &par.job;
-  int lo, hi;
-  par_rows(j->M, k, parts, &lo, &hi);
-  if (hi > lo) gemm(hi - lo, j->N, j->K, j->A + lo * j->sai, j->sai, j->sap, j->B, j->C + lo * j->N, j->bias, pack);
+/*
+ * The next unclaimed part of the job published as `gen`, or −1. The claim word carries the job number, so a
+ * worker that wakes late — after that job is finished and the next one is being written — claims nothing: it never
+ * reads a job's fields unless it holds one of its unfinished parts, and the caller does not write the next job
+ * until every part is done.
+ */
+static int par_claim(int gen) {
+  int c = LOAD(&par.claim);
+  while (JOB_OF(c) == JOB_OF(gen) && PARTS_OF(c) < PARTS_OF(gen)) {
+    if (__atomic_compare_exchange_n(&par.claim, &c, c + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return PARTS_OF(c);
+  }
+  return -1;
 }
 
-/* gemm (gemm.h's contract), split over the ready workers when the product is large enough. */
+/* Claims and runs parts of job `gen` until none is left (or, with `once`, one part). */
+static void par_work(int gen, float *pack, int once) {
+  const int parts = PARTS_OF(gen);
+  for (int k; (k = par_claim(gen)) >= 0;) {
+    if (pack != main_pack) __atomic_add_fetch(&par.worker_parts, 1, __ATOMIC_SEQ_CST);
+    const GemmJob *j = &par.job;
+    int lo, hi;
+    par_rows(j->M, k, parts, &lo, &hi);
+    if (hi > lo) gemm(hi - lo, j->N, j->K, j->A + lo * j->sai, j->sai, j->sap, j->B, j->C + lo * j->N, j->bias, pack);
+    if (__atomic_add_fetch(&par.done, 1, __ATOMIC_SEQ_CST) == parts) __builtin_wasm_memory_atomic_notify(&par.done, 1);
+    if (once) return;
+  }
+}
+
+/* gemm (gemm.h's contract), split across the threads when the product is large enough. */
 static void par_gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
   int parts = par.threads < PAR_MAX_PARTS ? par.threads : PAR_MAX_PARTS;
   const int ready = LOAD(&par.ready) + 1;
@@ -77,16 +107,18 @@ static void par_gemm(int M, int N, int K, const float *A, int sai, int sap, cons
   }
   par.job = (GemmJob){.M = M, .N = N, .K = K, .sai = sai, .sap = sap, .A = A, .B = B, .bias = bias, .C = C};
   par.jobs++;
-  STORE(&par.pending, parts - 1);
-  /* Publishes the job (seq_cst: the plain writes above come first); only this thread writes gen. */
-  STORE(&par.gen, (int)((((unsigned)LOAD(&par.gen) & ~255u) + 256u) | (unsigned)parts)); /* wraps harmlessly */
+  const int gen = (int)((JOB_OF(LOAD(&par.gen)) + 256u) | (unsigned)parts); /* wraps harmlessly */
+  STORE(&par.done, 0);
+  STORE(&par.claim, (int)JOB_OF(gen));
+  /* Publishes the job (seq_cst: the writes above come first); only this thread writes gen. */
+  STORE(&par.gen, gen);
   __builtin_wasm_memory_atomic_notify(&par.gen, (unsigned)-1);
-  par_run_part(0, parts, main_pack);
-  /* The parts are equal, so the others are usually done or nearly: a short spin, then sleep. */
-  for (int spin = 0; spin < 2000 && LOAD(&par.pending); spin++) {
+  par_work(gen, main_pack, par.caller_one_part);
+  /* Every part is claimed; the ones a worker holds are usually done or nearly: a short spin, then sleep. */
+  for (int spin = 0; spin < 2000 && LOAD(&par.done) != parts; spin++) {
   }
-  for (int left; (left = LOAD(&par.pending)) != 0;) {
-    if (par.main_can_wait) __builtin_wasm_memory_atomic_wait32(&par.pending, left, -1);
+  for (int done; (done = LOAD(&par.done)) != parts;) {
+    if (par.main_can_wait) __builtin_wasm_memory_atomic_wait32(&par.done, done, -1);
   }
 }
 
@@ -103,41 +135,36 @@ EXPORT("mlp_pack_floats") int mlp_pack_floats(void) { return GEMM_PACK_FLOATS; }
 EXPORT("mlp_par_min_macs") int mlp_par_min_macs(void) { return par.min_macs; }
 
 /* Overrides the split thresholds: tests split even tiny products (min_rows ≥ 4, a tile's height); the threshold
-   measurement (scripts/bench-split.ts) tries others. */
-EXPORT("mlp_set_split") void mlp_set_split(int min_macs, int min_rows) {
+   measurement (scripts/bench-split.ts) does too. With `caller_one_part` the calling thread leaves every other part
+   to the workers (tests: so the workers' results are what the oracle checks, however fast the caller is). */
+EXPORT("mlp_set_split") void mlp_set_split(int min_macs, int min_rows, int caller_one_part) {
   par.min_macs = min_macs < 0 ? 0 : min_macs;
   par.min_rows = min_rows < 4 ? 4 : min_rows;
+  par.caller_one_part = caller_one_part != 0;
 }
 
 EXPORT("mlp_threads_jobs") int mlp_threads_jobs(void) { return par.jobs; }
 
+EXPORT("mlp_threads_worker_parts") int mlp_threads_worker_parts(void) { return LOAD(&par.worker_parts); }
+
 /* Wakes every worker and makes mlp_worker return (the backend is being disposed). */
 EXPORT("mlp_threads_quit") void mlp_threads_quit(void) {
   STORE(&par.quit, 1);
-  STORE(&par.gen, (int)(((unsigned)LOAD(&par.gen) & ~255u) + 256u));
+  STORE(&par.gen, (int)(JOB_OF(LOAD(&par.gen)) + 256u));
   __builtin_wasm_memory_atomic_notify(&par.gen, (unsigned)-1);
 }
 
-/*
- * A worker's life: takes the next part number, then runs its part of every job until quit. `pack` is its
- * GEMM_PACK_FLOATS of scratch. The generation is read BEFORE the part number is taken, so a job published after
- * the calling thread counted this worker is always seen as new; a job published before (which did not count it)
- * has parts ≤ its number and is skipped. The part count is read from the same word as the job number: a worker
- * that was not part of a job may wake late, while the next job is being written, and must not act on it until
- * its gen is published. A worker that is part of a job holds the job still (the caller waits for it).
- */
+/* A worker's life: sleeps until a job is published, helps with it, sleeps again, until quit. `pack` is its
+   GEMM_PACK_FLOATS of scratch. */
 EXPORT("mlp_worker") void mlp_worker(float *pack) {
   int seen = LOAD(&par.gen);
-  const int part = __atomic_add_fetch(&par.ready, 1, __ATOMIC_SEQ_CST);
+  __atomic_add_fetch(&par.ready, 1, __ATOMIC_SEQ_CST);
   for (;;) {
     int gen;
     while ((gen = LOAD(&par.gen)) == seen) __builtin_wasm_memory_atomic_wait32(&par.gen, seen, -1);
     seen = gen;
     if (LOAD(&par.quit)) return;
-    if (part < (gen & 255)) {
-      par_run_part(part, gen & 255, pack);
-      if (__atomic_sub_fetch(&par.pending, 1, __ATOMIC_SEQ_CST) == 0) __builtin_wasm_memory_atomic_notify(&par.pending, 1);
-    }
+    par_work(gen, pack, 0);
   }
 }
 

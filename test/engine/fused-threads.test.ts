@@ -54,8 +54,8 @@ function expectSameState(a: ModelState, b: ModelState): void {
 }
 
 describe('fused kernel threads', () => {
-  it('width 128, batch 128 at the default thresholds: 1, 2 and 3 threads give bit-identical losses, weights, buffers, gradients, logits', async () => {
-    const config = bn3Shaped(128);
+  it('width 256, batch 128 at the default thresholds: 1, 2 and 3 threads give bit-identical losses, weights, buffers, gradients, logits', async () => {
+    const config = bn3Shaped(256);
     const one = await trainRun(config, 128, 25, { threads: 1 });
     expect(one.stats.splitProducts).toBe(0);
     expect(one.description).toMatch(/1 thread$/);
@@ -63,9 +63,9 @@ describe('fused kernel threads', () => {
       const many = await trainRun(config, 128, 25, { threads, eagerThreads: true });
       expect(many.description).toMatch(new RegExp(`${threads} threads$`));
       expect(many.stats.ready).toBe(threads - 1);
-      // Every step split the second hidden layer's three products (128·128·128 multiply-adds each; the others are
-      // under the threshold), and the logits call (500 rows) all three forward ones.
-      expect(many.stats.splitProducts).toBe(25 * 3 + 3);
+      // Every step split the second hidden layer's three products (128·256·256 multiply-adds each; the others are
+      // under the threshold), and the logits call (500 rows) its forward one.
+      expect(many.stats.splitProducts).toBe(25 * 3 + 1);
       expectBitIdentical(many.losses, one.losses, `losses on ${threads} threads`);
       expectSameState(many.state, one.state);
       for (const name of Object.keys(one.grads)) expectBitIdentical(many.grads[name], one.grads[name], `gradient ${name}`);
@@ -76,8 +76,8 @@ describe('fused kernel threads', () => {
   it('every product split, on rows not a multiple of 4 per part: still bit-identical to one thread', async () => {
     const config = bn3Shaped(37);
     const one = await trainRun(config, 50, 10, { threads: 1 });
-    const two = await trainRun(config, 50, 10, { threads: 2, split: { minMacs: 0, minRows: 4 }, eagerThreads: true });
-    expect(two.stats.splitProducts).toBeGreaterThan(0);
+    const two = await trainRun(config, 50, 10, { threads: 2, split: { minMacs: 0, minRows: 4, callerOnePart: true }, eagerThreads: true });
+    expect(two.stats.workerParts).toBeGreaterThan(0);
     expectBitIdentical(two.losses, one.losses, 'losses');
     expectSameState(two.state, one.state);
     expectBitIdentical(two.logits, one.logits, 'logits');
@@ -85,7 +85,7 @@ describe('fused kernel threads', () => {
 
   it('the lecture presets never start a thread: bn3-fold at batch 32 stays on the calling thread', async () => {
     const run = await trainRun(bn3Shaped(100), 32, 20, { threads: 2 });
-    expect(run.stats).toEqual({ ready: 0, splitProducts: 0 });
+    expect(run.stats).toEqual({ ready: 0, splitProducts: 0, workerParts: 0 });
   });
 
   it('createBackend passes kernelThreads to the fused kernel, and its report says how many', async () => {
@@ -120,7 +120,7 @@ describe('fused kernel threads', () => {
     const script = `
       const { createFusedBackend } = await import(${JSON.stringify(backendUrl)});
       const { initModel } = await import(${JSON.stringify(initUrl)});
-      const config = ${JSON.stringify(bn3Shaped(128))};
+      const config = ${JSON.stringify(bn3Shaped(256))};
       const backend = await createFusedBackend(initModel(config, ${VOCAB}, 1), { threads: 2, eagerThreads: true });
       for (let s = 0; s < 3; s++) backend.trainStep(new Int32Array(128 * 3), new Int32Array(128), 0.1, { gradients: false, trace: false });
       console.log(JSON.stringify(backend.threadStats()));

@@ -14,5 +14,6 @@ export interface FusedThreadCase {
 
 export const FUSED_THREAD_CASES: readonly FusedThreadCase[] = [
   { name: '1 thread', options: { threads: 1 }, splits: false },
-  { name: '2 threads, every product split', options: { threads: 2, split: { minMacs: 0, minRows: 4 }, eagerThreads: true }, splits: true },
+  // The calling thread takes one part only, so the worker runs the other half of every product.
+  { name: '2 threads, every product split', options: { threads: 2, split: { minMacs: 0, minRows: 4, callerOnePart: true }, eagerThreads: true }, splits: true },
 ];

@@ -56,10 +56,10 @@ export const MEASURED_RATES: RateTable = {
 export const FUSED_TWO_THREAD_SPEEDUP = 1.8;
 /**
  * Training steps below this many FLOPs have no product large enough for the kernel to split (native/kernel/
- * threads.h, PAR_MIN_MACS = 2^20 multiply-adds: a bn3-shaped net reaches it at width 128, batch 64 ≈ 9 MFLOP), so
+ * threads.h, PAR_MIN_MACS = 2^22 multiply-adds: a bn3-shaped net reaches it at width 256, batch 64 ≈ 31 MFLOP), so
  * they run at the one-thread rate whatever the thread count.
  */
-export const FUSED_SPLIT_FROM_FLOPS = 8e6;
+export const FUSED_SPLIT_FROM_FLOPS = 30e6;
 
 /** The fused kernel's rate on `threads` threads for a step of `flopsPerStep` (its `source` says which). */
 export function fusedRate(threads: number, flopsPerStep: number, oneThread: BackendRate = MEASURED_RATES.fused): BackendRate {

@@ -73,9 +73,11 @@ export interface KernelExports {
   /** Multiply-adds from which a product is split over threads (native/kernel/threads.h, PAR_MIN_MACS). */
   mlp_par_min_macs(): number;
   /** Overrides when a product is split (multiply-adds, rows per part ≥ 4): tests and the threshold measurement. */
-  mlp_set_split(minMacs: number, minRows: number): void;
+  mlp_set_split(minMacs: number, minRows: number, callerOnePart: number): void;
   /** Products split across threads so far. */
   mlp_threads_jobs(): number;
+  /** Parts of split products that workers ran so far. */
+  mlp_threads_worker_parts(): number;
   /** Makes every mlp_worker return. */
   mlp_threads_quit(): void;
   /** A worker thread's loop (never returns until mlp_threads_quit); `pack` is its scratch. */

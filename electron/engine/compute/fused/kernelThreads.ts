@@ -61,12 +61,16 @@ export interface SplitThresholds {
   minMacs: number;
   /** Rows per part, at least 4. */
   minRows: number;
+  /** The calling thread runs one part only and leaves the others to the workers (tests: so theirs are checked). */
+  callerOnePart?: boolean;
 }
 
 /** Workers inside the kernel, products split so far, and why a worker failed (if one did). */
 export interface ThreadStats {
   ready: number;
   splitProducts: number;
+  /** Parts of those products the workers ran (the calling thread runs the rest). */
+  workerParts: number;
   failure?: string;
 }
 
@@ -106,7 +110,7 @@ export class KernelThreads {
 
   static async create(kernel: KernelInstance, wanted: number, split?: SplitThresholds): Promise<KernelThreads> {
     if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`fused backend: threads must be a positive integer, got ${wanted}`);
-    if (split) kernel.exports.mlp_set_split(split.minMacs, split.minRows);
+    if (split) kernel.exports.mlp_set_split(split.minMacs, split.minRows, split.callerOnePart ? 1 : 0);
     if (wanted === 1) return new KernelThreads(kernel, 1, null, null);
     const Worker = await loadWorker();
     if (typeof Worker === 'string') return new KernelThreads(kernel, 1, null, Worker);
@@ -155,7 +159,8 @@ export class KernelThreads {
 
   /** Workers that have entered the kernel (and so share the large products), and products split so far. */
   stats(): ThreadStats {
-    const stats: ThreadStats = { ready: this.kernel.exports.mlp_threads_ready(), splitProducts: this.kernel.exports.mlp_threads_jobs() };
+    const k = this.kernel.exports;
+    const stats: ThreadStats = { ready: k.mlp_threads_ready(), splitProducts: k.mlp_threads_jobs(), workerParts: k.mlp_threads_worker_parts() };
     if (this.failure) stats.failure = this.failure;
     return stats;
   }
