@@ -28,7 +28,10 @@
    35 GFLOP/s) repays it. The lecture presets' products (32×30×100 … 32×100×100) never touch a thread. */
 #define PAR_MIN_MACS (1 << 22)
 /* And each part gets at least this many rows, so a part's packed panels are still reused enough. */
-#define PAR_MIN_ROWS 8
+#define PAR_MIN_ROWS 32
+/* Parts per thread: a part claimed by a thread that the OS then takes off the CPU holds the product up until it
+   runs again; smaller parts keep that hold-up small (and let a thread that is running take more of them). */
+#define PAR_PARTS_PER_THREAD 4
 /* The part count travels in the low byte of gen and claim. */
 #define PAR_MAX_PARTS 255
 
@@ -97,9 +100,10 @@ static void par_work(int gen, float *pack, int once) {
 
 /* gemm (gemm.h's contract), split across the threads when the product is large enough. */
 static void par_gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
-  int parts = par.threads < PAR_MAX_PARTS ? par.threads : PAR_MAX_PARTS;
   const int ready = LOAD(&par.ready) + 1;
-  if (parts > ready) parts = ready;
+  int parts = (par.threads < ready ? par.threads : ready);
+  if (parts > 1) parts *= PAR_PARTS_PER_THREAD;
+  if (parts > PAR_MAX_PARTS) parts = PAR_MAX_PARTS;
   if (parts > M / par.min_rows) parts = M / par.min_rows;
   if (parts <= 1 || (long long)M * N * K < par.min_macs) {
     gemm(M, N, K, A, sai, sap, B, C, bias, main_pack);
