@@ -2,12 +2,15 @@
  * Steps/s of the fused kernel on bn3-shaped networks of any width and batch: the bn3-fold preset (embedding 10,
  * block 3, two BatchNorm+tanh hidden layers, BatchNorm output) with every hidden layer resized to H, trained at
  * batch B on random contexts over a 27-token vocabulary (the rate does not depend on the data).
- *   npx tsx scripts/bench-sizes.ts [--sizes 100/32,256/128,...] [--seconds S] [--repeats R] [--wasm FILE]
+ *   npx tsx scripts/bench-sizes.ts [--sizes 100/32,256/128,...] [--seconds S] [--repeats R] [--wasm FILE] [--threads T]
+ * --threads sets the kernel's threads (default: the backend's default, the machine's cores); they are started
+ * before the warm-up, so their start-up is not timed.
  * Prints one JSON object per size: wall-clock steps/s and steps per CPU-second of this process (steadier on a
  * shared machine), each the best of R timed runs of at least S seconds, plus GFLOP/s (6·B·Σ in·out per step).
  * The PyTorch counterpart is scripts/bench-sizes.py; scripts/compare-sizes.sh runs both side by side.
  */
 import { createFusedBackend } from '../electron/engine/compute/fused/fusedBackend.js';
+import { defaultKernelThreads } from '../electron/engine/compute/fused/kernelThreads.js';
 import { trainingFlopsPerStep } from '../electron/engine/compute/select.js';
 import { initModel } from '../electron/engine/model/init.js';
 import { findPreset } from '../electron/engine/model/presets.js';
@@ -25,6 +28,7 @@ const sizes = option('--sizes', '100/32,256/128,512/256,1024/1024')
 const seconds = Number(option('--seconds', '2'));
 const repeats = Number(option('--repeats', '3'));
 const wasmPath = args.includes('--wasm') ? option('--wasm', '') : undefined;
+const threads = args.includes('--threads') ? Number(option('--threads', '1')) : defaultKernelThreads();
 const vocab = 27;
 
 /** bn3-fold with every hidden layer of width `hidden`. */
@@ -35,7 +39,7 @@ export function bn3Shaped(hidden: number): ModelConfig {
 
 for (const [hidden, batch] of sizes) {
   const config = bn3Shaped(hidden);
-  const backend = await createFusedBackend(initModel(config, vocab, 1), wasmPath ? { wasmPath } : {});
+  const backend = await createFusedBackend(initModel(config, vocab, 1), { ...(wasmPath ? { wasmPath } : {}), threads, eagerThreads: true });
   const rng = new Rng(7);
   const pool = 16; // pre-drawn batches, so the timing measures the kernel, not the RNG
   const xs = Array.from({ length: pool }, () => rng.fillInts(new Int32Array(batch * config.blockSize), vocab));
@@ -55,7 +59,7 @@ for (const [hidden, batch] of sizes) {
   }
   const flops = trainingFlopsPerStep(config, vocab, batch);
   console.log(JSON.stringify({
-    impl: 'fused', hidden, batch, mflopPerStep: +(flops / 1e6).toFixed(2),
+    impl: 'fused', threads, splitProducts: backend.threadStats().splitProducts > 0, hidden, batch, mflopPerStep: +(flops / 1e6).toFixed(2),
     stepsPerSecond: +best.toFixed(2), stepsPerCpuSecond: +bestCpu.toFixed(2),
     gflops: +((best * flops) / 1e9).toFixed(2), gflopsPerCpu: +((bestCpu * flops) / 1e9).toFixed(2),
   }));

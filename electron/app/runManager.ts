@@ -8,6 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { threadsPerProcess } from '../engine/compute/fused/kernelThreads.js';
 import { LabError } from '../engine/errors.js';
 import { diagnose } from '../engine/inspect/diagnosis.js';
 import { ratioHistory } from '../engine/inspect/updateRatio.js';
@@ -92,7 +93,10 @@ export class RunManager {
       error: null,
     };
     this.live.set(runId, run);
-    run.handle = this.options.launch({ runDir, config, dataset, backend }, (event) => this.onEvent(runId, run, event));
+    // The cores are divided between the runs training when this one starts (it included), so runs started together
+    // do not oversubscribe them; a run started alone gets every core for its kernel's large products.
+    const kernelThreads = threadsPerProcess(this.live.size);
+    run.handle = this.options.launch({ runDir, config, dataset, backend, kernelThreads }, (event) => this.onEvent(runId, run, event));
     run.handle.done.then(
       () => this.finish(runId),
       () => this.finish(runId),

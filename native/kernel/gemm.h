@@ -156,11 +156,14 @@ static void gemm_block(int M, int N, int K, const float *A, int sai, int sap, co
  * pack_a[p·4 + r] too. The sums are the same operations in the same order as gemm_block's (bias, then p
  * ascending, slice after slice), so results are bit-identical to the unpacked path.
  */
-static float pack_b[GEMM_KB * GEMM_NB];
-static float pack_a[GEMM_KB * 4];
+#define GEMM_PACK_B_FLOATS (GEMM_KB * GEMM_NB)
+#define GEMM_PACK_FLOATS (GEMM_PACK_B_FLOATS + GEMM_KB * 4)
 
+/* `pack` is GEMM_PACK_FLOATS of scratch (pack_b, then pack_a): one per thread, since every thread packs its own
+   panels (threads.h). */
 static void gemm_packed_slice(int M, int N, int kb, const float *A, int sai, int sap, const float *B, float *C, const float *bias,
-                              int j0, int w8, int accumulate) {
+                              int j0, int w8, int accumulate, float *pack) {
+  float *const pack_b = pack, *const pack_a = pack + GEMM_PACK_B_FLOATS;
   for (int s = 0; s < w8; s += 8) {
     float *dst = pack_b + s * kb;
     const float *src = B + j0 + s;
@@ -193,13 +196,13 @@ static void gemm_packed_slice(int M, int N, int kb, const float *A, int sai, int
    on the direct path. */
 #define GEMM_PACK_MIN 64
 
-static void gemm_packed(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
+static void gemm_packed(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias, float *pack) {
   const int n8 = N & ~7;
   for (int j0 = 0; j0 < n8; j0 += GEMM_NB) {
     const int w8 = n8 - j0 < GEMM_NB ? n8 - j0 : GEMM_NB;
     for (int p0 = 0; p0 < K; p0 += GEMM_KB) {
       const int kb = K - p0 < GEMM_KB ? K - p0 : GEMM_KB;
-      gemm_packed_slice(M, N, kb, A + p0 * sap, sai, sap, B + p0 * N, C, bias, j0, w8, p0 > 0);
+      gemm_packed_slice(M, N, kb, A + p0 * sap, sai, sap, B + p0 * N, C, bias, j0, w8, p0 > 0, pack);
     }
   }
   /* The last N mod 8 columns, unpacked, in one slice (its tiles may overlap the packed columns and rewrite
@@ -207,7 +210,12 @@ static void gemm_packed(int M, int N, int K, const float *A, int sai, int sap, c
   if (n8 < N) gemm_block(M, N, K, A, sai, sap, B, C, bias, n8, N, 0);
 }
 
-static void gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias) {
+/*
+ * Every path below computes each output element the same way — bias (or 0), then + a·b for p ascending, f32
+ * multiply then add — so an element's value does not depend on M, on the path taken or on which rows are done
+ * together. threads.h relies on this: any split of the rows gives bit-identical results.
+ */
+static void gemm(int M, int N, int K, const float *A, int sai, int sap, const float *B, float *C, const float *bias, float *pack) {
   if (N < 4) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) {
@@ -218,7 +226,7 @@ static void gemm(int M, int N, int K, const float *A, int sai, int sap, const fl
     return;
   }
   if (M >= GEMM_PACK_MIN && K >= GEMM_PACK_MIN && N >= 8) {
-    gemm_packed(M, N, K, A, sai, sap, B, C, bias);
+    gemm_packed(M, N, K, A, sai, sap, B, C, bias, pack);
     return;
   }
   for (int j0 = 0; j0 < N; j0 += GEMM_NB) {

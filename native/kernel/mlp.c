@@ -12,9 +12,10 @@
 #include "net.h"
 #include "layout.h"
 #include "vmath.h"
-#include "gemm.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
+
+#include "threads.h"
 
 /* ---------- elementwise helpers (flat arrays; [rows,out] blocks are contiguous) ---------- */
 
@@ -183,7 +184,7 @@ static void batch_stats(const Net *net, Layer *L, int rows) {
 
 static void layer_forward(const Net *net, Layer *L, const float *Hin, int rows, int train) {
   const int in = L->in, out = L->out, n = rows * out;
-  gemm(rows, out, in, Hin, in, 1, L->W, L->Z, L->bias ? L->b : 0);
+  par_gemm(rows, out, in, Hin, in, 1, L->W, L->Z, L->bias ? L->b : 0);
   if (L->bn) {
     const float *mean;
     if (train) {
@@ -297,7 +298,7 @@ static void layer_backward(Layer *L, const float *Hin, float *dHin, int rows) {
       for (int j = 0; j < out; j++) db[j] += dZ[r * out + j];
   }
   /* dW = Hinᵀ·dZ  [in,out] */
-  gemm(in, out, rows, Hin, 1, in, dZ, L->dW, 0);
+  par_gemm(in, out, rows, Hin, 1, in, dZ, L->dW, 0);
   /* dHin = dZ·Wᵀ  [rows,in], with W (before this step's update) transposed so rows stay contiguous */
   {
     const float *restrict W = L->W;
@@ -305,7 +306,7 @@ static void layer_backward(Layer *L, const float *Hin, float *dHin, int rows) {
     for (int k = 0; k < in; k++)
       for (int j = 0; j < out; j++) WT[j * in + k] = W[k * out + j];
   }
-  gemm(rows, in, out, dZ, out, 1, L->WT, dHin, 0);
+  par_gemm(rows, in, out, dZ, out, 1, L->WT, dHin, 0);
 }
 
 /* dC[tok] += dH0 slice for every (row, position) using it. */

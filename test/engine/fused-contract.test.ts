@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
+import { FUSED_THREAD_CASES } from '../helpers/fusedThreads.js';
 import { findKernelWasm } from '../../electron/engine/compute/fused/kernelModule.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
@@ -44,13 +45,13 @@ describe('fused kernel: presets and contract', () => {
     backend.dispose();
   });
 
-  it('bn3-fold: matches the oracle on a batch of 32 and loss falls when trained on a fixed batch', async () => {
+  it.each(FUSED_THREAD_CASES)('bn3-fold ($name): matches the oracle on a batch of 32 and loss falls when trained on a fixed batch', async ({ options }) => {
     const model = findPreset('bn3-fold')!.config.model;
     const state = initModel(model, 27, 42);
     const rng = new Rng(5);
     const { x, y } = randomBatch(rng, 32, model.blockSize, 27);
     const expected = oracleTrainStep(state, x, y);
-    const backend = await createFusedBackend(state);
+    const backend = await createFusedBackend(state, options);
     const first = backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
     expect(Math.abs(first - expected.loss)).toBeLessThanOrEqual(2e-6 * expected.loss);
     const grads = backend.gradients();

@@ -11,7 +11,7 @@ import { findKernelWasm, instantiateKernel } from '../../electron/engine/compute
 import { initModel } from '../../electron/engine/model/init.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 
-const table = readLayoutTable(await instantiateKernel());
+const table = readLayoutTable((await instantiateKernel()).exports);
 
 /** The real table with one change. */
 function edited(change: (entries: LayoutEntry[]) => void): LayoutEntry[] {

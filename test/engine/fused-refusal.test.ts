@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
+import { FUSED_THREAD_CASES } from '../helpers/fusedThreads.js';
 import { createBackend } from '../../electron/engine/compute/select.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
 import { initModel } from '../../electron/engine/model/init.js';
@@ -62,46 +63,49 @@ describe('tf.js backends (cpu, wasm): a refused batch changes nothing either', (
   });
 });
 
-describe('fused kernel: a refused batch changes nothing', () => {
-  it.each(hostile)('$label: every parameter, buffer, gradient and moment is bit-identical afterwards', async ({ edit, names }) => {
-    const rng = new Rng(12);
-    const backend = await createFusedBackend(initModel(model, VOCAB, 5));
-    const twin = await createFusedBackend(initModel(model, VOCAB, 5));
-    // A few real steps first, so the running buffers and gradients are not at trivial values.
-    for (let s = 0; s < 3; s++) {
+describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options }) => {
+  describe('fused kernel: a refused batch changes nothing', () => {
+    it.each(hostile)('$label: every parameter, buffer, gradient and moment is bit-identical afterwards', async ({ edit, names }) => {
+      const rng = new Rng(12);
+      const backend = await createFusedBackend(initModel(model, VOCAB, 5), options);
+      // The twin always runs on one thread: the steps must agree bit for bit on any thread count.
+      const twin = await createFusedBackend(initModel(model, VOCAB, 5), { threads: 1 });
+      // A few real steps first, so the running buffers and gradients are not at trivial values.
+      for (let s = 0; s < 3; s++) {
+        const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
+        expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
+      }
+      const before = everything(backend);
+      const bad = randomBatch(rng, 32, model.blockSize, VOCAB);
+      edit(bad.x, bad.y);
+      expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(names);
+      expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(/outside the vocabulary \[0, 27\); nothing was changed/);
+      expect(everything(backend)).toEqual(before);
+      // And the next good step goes exactly where the twin's (which never saw the bad batch) goes.
       const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
       expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
-    }
-    const before = everything(backend);
-    const bad = randomBatch(rng, 32, model.blockSize, VOCAB);
-    edit(bad.x, bad.y);
-    expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(names);
-    expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(/outside the vocabulary \[0, 27\); nothing was changed/);
-    expect(everything(backend)).toEqual(before);
-    // And the next good step goes exactly where the twin's (which never saw the bad batch) goes.
-    const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
-    expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
-    expect(everything(backend)).toEqual(everything(twin));
-    backend.dispose();
-    twin.dispose();
-  });
+      expect(everything(backend)).toEqual(everything(twin));
+      backend.dispose();
+      twin.dispose();
+    });
 
-  it('a refused loss over several chunks leaves no stale trace and names the bad target by its index', async () => {
-    const backend = await createFusedBackend(initModel(model, VOCAB, 5));
-    const rng = new Rng(13);
-    const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
-    backend.trainStep(x, y, 0.1, capture);
-    expect(backend.trace()).toHaveLength(2);
-    const tensors = bits(backend.state().tensors);
-    // 6000 rows: more than one inference chunk (2621 rows for bn3-fold), the bad target in the last one.
-    const big = randomBatch(rng, 6000, model.blockSize, VOCAB);
-    big.y[5999] = VOCAB;
-    expect(() => backend.loss(big.x, big.y, 6000)).toThrow(/loss: target y\[5999\] = 27 is outside/);
-    // The first chunks overwrote the row buffers the trace points into: it must not be handed out as the step's.
-    expect(() => backend.trace()).toThrow(/capture.trace/);
-    big.x[4] = -1;
-    expect(() => backend.logits(big.x, 6000)).toThrow(/logits: token x\[4\] = -1 is outside/);
-    expect(bits(backend.state().tensors)).toEqual(tensors);
-    backend.dispose();
+    it('a refused loss over several chunks leaves no stale trace and names the bad target by its index', async () => {
+      const backend = await createFusedBackend(initModel(model, VOCAB, 5), options);
+      const rng = new Rng(13);
+      const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
+      backend.trainStep(x, y, 0.1, capture);
+      expect(backend.trace()).toHaveLength(2);
+      const tensors = bits(backend.state().tensors);
+      // 6000 rows: more than one inference chunk (2621 rows for bn3-fold), the bad target in the last one.
+      const big = randomBatch(rng, 6000, model.blockSize, VOCAB);
+      big.y[5999] = VOCAB;
+      expect(() => backend.loss(big.x, big.y, 6000)).toThrow(/loss: target y\[5999\] = 27 is outside/);
+      // The first chunks overwrote the row buffers the trace points into: it must not be handed out as the step's.
+      expect(() => backend.trace()).toThrow(/capture.trace/);
+      big.x[4] = -1;
+      expect(() => backend.logits(big.x, 6000)).toThrow(/logits: token x\[4\] = -1 is outside/);
+      expect(bits(backend.state().tensors)).toEqual(tensors);
+      backend.dispose();
+    });
   });
 });

@@ -11,7 +11,10 @@ import { findPreset } from '../../electron/engine/model/presets.js';
 import type { ModelState } from '../../electron/engine/model/params.js';
 import {
   BACKEND_RANKING,
+  FUSED_TWO_THREAD_SPEEDUP,
   MEASURED_RATES,
+  fusedRate,
+  slowerReason,
   createBackend,
   planBackends,
   predictStepMs,
@@ -79,6 +82,25 @@ describe('the size decision (pure)', () => {
     expect(planBackends('auto', 1e6, same)).toEqual({ order: [...BACKEND_RANKING], demoted: [] });
   });
 
+  it("auto counts the fused kernel's threads: they speed up only steps with products large enough to split", () => {
+    // bn3 at batch 32 (3 MFLOP): no product is split, so the rate is the one-thread one on any thread count.
+    const small = trainingFlopsPerStep(bn3, 27, 32);
+    expect(fusedRate(2, small)).toEqual(MEASURED_RATES.fused);
+    // bn3-shaped width 512, batch 256 (447 MFLOP): one thread is predicted behind the libtensorflow estimate,
+    // two threads ahead of it.
+    const wide512 = { ...bn3, hidden: bn3.hidden.map((h) => ({ ...h, size: 512 })) };
+    const flops = trainingFlopsPerStep(wide512, 27, 256);
+    const on = (threads: number) => planBackends('auto', flops, { ...MEASURED_RATES, fused: fusedRate(threads, flops) });
+    expect(on(1).order.indexOf('fused')).toBeGreaterThan(on(1).order.indexOf('tensorflow'));
+    expect(on(2).order.indexOf('fused')).toBeLessThan(on(2).order.indexOf('tensorflow'));
+    const two = fusedRate(2, flops);
+    expect(two.gflops).toBeCloseTo(MEASURED_RATES.fused.gflops * FUSED_TWO_THREAD_SPEEDUP, 10);
+    // The printed reason names the threads and the measured rates behind the prediction.
+    const reason = slowerReason('tensorflow', 'fused', flops, { ...MEASURED_RATES, fused: two });
+    expect(reason).toContain('slower than fused for this size: predicted 12 ms/step (estimated: 3.0 ms + 447 MFLOP at 50 GFLOP/s) vs ');
+    expect(reason).toContain(`(measured on 1 thread, ×${FUSED_TWO_THREAD_SPEEDUP.toFixed(2)} on 2: 0.036 ms + 447 MFLOP at ${two.gflops.toPrecision(2)} GFLOP/s)`);
+  });
+
   it('forced choices try only themselves (tensorflow: GPU package first, then CPU)', () => {
     expect(planBackends('tensorflow', 1).order).toEqual(['tensorflow-gpu', 'tensorflow']);
     expect(planBackends('fused', 1e12).order).toEqual(['fused']);
@@ -116,6 +138,7 @@ describe('createBackend', () => {
     };
     const backend = await createBackend(initModel(wide, 27, 1), 'auto', {
       batchSize: 4096,
+      kernelThreads: 1, // on more threads the fused kernel is predicted ahead of libtensorflow at this size
       loaders: { 'tensorflow-gpu': unavailable('@tensorflow/tfjs-node-gpu is not installed (optional dependency)'), tensorflow: crash, fused: unavailable('kernel missing') },
     });
     try {

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { threadsPerProcess } from '../../electron/engine/compute/fused/kernelThreads.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { expandGrid, MAX_GRID, pointName } from '../../electron/engine/sweep/grid.js';
 import { startSweep, type LaunchRun } from '../../electron/engine/sweep/runSweep.js';
@@ -57,7 +58,9 @@ describe('expandGrid', () => {
 function controllableLaunch() {
   const live = new Map<string, { finish: (status: 'completed' | 'stopped') => void; stopped: boolean }>();
   let peak = 0;
+  const requests: Parameters<LaunchRun>[0][] = [];
   const launch: LaunchRun = (request) => {
+    requests.push(request);
     let finish!: (status: 'completed' | 'stopped') => void;
     const done = new Promise<TrainResult>((resolve) => {
       finish = (status) => {
@@ -70,7 +73,7 @@ function controllableLaunch() {
     peak = Math.max(peak, live.size);
     return { stop: () => ((entry.stopped = true), finish('stopped')), kill: () => finish('stopped'), done };
   };
-  return { launch, live, peak: () => peak };
+  return { launch, live, requests, peak: () => peak };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -97,6 +100,8 @@ describe('startSweep', () => {
     }
     const final = await sweep.done;
     expect(ctl.peak()).toBe(2);
+    // Two processes at a time share the cores: each kernel gets half (at least 1 thread).
+    expect(ctl.requests.map((r) => r.kernelThreads)).toEqual(points.map(() => threadsPerProcess(2)));
     expect(final.status).toBe('completed');
     expect(final.runs.map((r) => [r.status, r.loss!.train])).toEqual([1, 2, 3, 4, 5].map((b) => ['completed', b]));
     const saved = await readSweepRecord(dir);

@@ -1,5 +1,6 @@
 /** The training loop on real data: exercise 1's structure, determinism, pause/resume/stop, progress batching. */
 import { describe, expect, it } from 'vitest';
+import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
 import { createBackend } from '../../electron/engine/compute/select.js';
 import { builtInWords, prepareDataset } from '../../electron/engine/data/index.js';
 import { initModel } from '../../electron/engine/model/init.js';
@@ -7,6 +8,7 @@ import { findPreset } from '../../electron/engine/model/presets.js';
 import type { ExperimentConfig } from '../../electron/engine/model/config.js';
 import { TrainControl } from '../../electron/engine/train/control.js';
 import { train, type TrainHooks } from '../../electron/engine/train/trainer.js';
+import { FUSED_THREAD_CASES } from '../helpers/fusedThreads.js';
 
 const dataset = prepareDataset(builtInWords(), 3);
 
@@ -77,6 +79,26 @@ describe('trainer', () => {
     for (const r of results.slice(1)) {
       for (const split of ['train', 'val', 'test'] as const) expect(Math.abs(r.loss[split] - results[0].loss[split])).toBeLessThan(1e-4);
     }
+  });
+
+  it('trains bit-identically on 1 and 2 fused-kernel threads (every product split): the same losses, weights and evaluation', async () => {
+    const config = presetConfig('bn3-fold', 150);
+    const outcomes = [];
+    for (const { options } of FUSED_THREAD_CASES) {
+      const initial = initModel(config.model, dataset.vocab.length, config.train.seed);
+      const backend = await createFusedBackend(initial, options);
+      const losses: number[] = [];
+      const result = await train({ config, dataset, backend, initialState: initial, hooks: { onProgress: (_p, chunk) => losses.push(...chunk.losses) } });
+      outcomes.push({ losses, loss: result.loss, tensors: backend.state().tensors, workerParts: backend.threadStats().workerParts });
+      backend.dispose();
+    }
+    const [one, two] = outcomes;
+    expect(one.workerParts).toBe(0);
+    expect(two.workerParts).toBeGreaterThan(150); // the worker ran half of every product
+    expect(two.losses).toHaveLength(150);
+    expect(two.losses).toEqual(one.losses);
+    expect(two.loss).toEqual(one.loss);
+    for (const [name, t] of Object.entries(one.tensors)) expect(Buffer.from(two.tensors[name].buffer).equals(Buffer.from(t.buffer)), name).toBe(true);
   });
 
   it('reports only new steps, in order, and at most ~20 times a second', async () => {

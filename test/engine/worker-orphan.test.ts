@@ -42,6 +42,24 @@ describe('a training process whose parent goes away', () => {
     expect(record.result.steps).toBeLessThan(10_000_000);
   });
 
+  it('with kernel threads running (a wide net on the fused kernel): stops, saves and exits too', async () => {
+    const runDir = path.join(dir, 'orphan-threads');
+    const config = structuredClone(findPreset('bn3-fold')!.config);
+    config.model.hidden = config.model.hidden.map((h) => ({ ...h, size: 256 }));
+    config.train.batchSize = 128; // 128·256·256 multiply-adds per hidden product: split across the threads
+    config.train.steps = 10_000_000;
+    const child = forkTrainer();
+    const exit = exited(child);
+    const progressed = new Promise<void>((resolve) => child.on('message', (m: { type: string; event?: { type: string } }) => m.type === 'event' && m.event?.type === 'progress' && resolve()));
+    child.send({ type: 'start', request: { runDir, config, dataset: { kind: 'file', path: smallWordsFile(dir) }, backend: 'fused', kernelThreads: 2 } });
+    await progressed;
+    child.disconnect();
+    expect(await exit).toBe(0);
+    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+    expect(record.status).toBe('stopped');
+    expect(record.backend.description).toMatch(/2 threads$/);
+  });
+
   it('a spare that never got a request exits at once', async () => {
     const child = forkTrainer();
     const exit = exited(child);

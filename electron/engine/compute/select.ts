@@ -13,6 +13,7 @@ import { linearLayouts, type ModelState } from '../model/params.js';
 import { LabError } from '../errors.js';
 import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './types.js';
 import { createTfjsBackend } from './tfjs/tfjsBackend.js';
+import { defaultKernelThreads } from './fused/kernelThreads.js';
 import { BackendUnavailableError, NATIVE_PACKAGES, firstLine, isInstalled, loadTf, type TfBackendId } from './tfLoaders.js';
 
 /** General ranking, fastest first on large models; ties in predicted step time keep this order. */
@@ -46,6 +47,28 @@ export const MEASURED_RATES: RateTable = {
   wasm: { overheadMs: 1.0, gflops: 10, source: 'fitted to one measurement' },
   cpu: { overheadMs: 3.3, gflops: 0.6, source: 'fitted to one measurement' },
 };
+
+/**
+ * Wall-clock speed-up of the fused kernel on 2 threads over 1 for steps whose products are split: measured 1.0–1.47×
+ * (bn3-shaped nets of width 256–1024, scripts/compare-sizes.sh and bench-sizes.ts, 2026-11-30) on the 2-core
+ * machine while three other sessions kept it at load average 7–12, so its second core was rarely free; this is the
+ * middle of that range, not what an idle machine would give. More threads are assumed to add the same fraction
+ * of a core each — an assumption, since only 2 cores could be measured.
+ */
+export const FUSED_TWO_THREAD_SPEEDUP = 1.25;
+/**
+ * Training steps below this many FLOPs have no product large enough for the kernel to split (native/kernel/
+ * threads.h, PAR_MIN_MACS = 2^22 multiply-adds: a bn3-shaped net reaches it at width 256, batch 64 ≈ 31 MFLOP), so
+ * they run at the one-thread rate whatever the thread count.
+ */
+export const FUSED_SPLIT_FROM_FLOPS = 30e6;
+
+/** The fused kernel's rate on `threads` threads for a step of `flopsPerStep` (its `source` says which). */
+export function fusedRate(threads: number, flopsPerStep: number, oneThread: BackendRate = MEASURED_RATES.fused): BackendRate {
+  if (threads <= 1 || flopsPerStep < FUSED_SPLIT_FROM_FLOPS) return oneThread;
+  const speedup = 1 + (threads - 1) * (FUSED_TWO_THREAD_SPEEDUP - 1);
+  return { overheadMs: oneThread.overheadMs, gflops: oneThread.gflops * speedup, source: `${oneThread.source} on 1 thread, ×${speedup.toFixed(2)} on ${threads}` };
+}
 
 /** Predicted milliseconds per training step of `flopsPerStep` at `rate`. */
 export function predictStepMs(rate: BackendRate, flopsPerStep: number): number {
@@ -114,10 +137,15 @@ export type BackendLoader = (state: ModelState, report: BackendReport) => Promis
 export interface CreateBackendOptions {
   /** Minibatch size the model will train with (the size decision); default 32. */
   batchSize?: number;
-  /** Per-backend step costs `auto` ranks by (default MEASURED_RATES); tests and fresh measurements inject their own. */
+  /**
+   * Per-backend step costs `auto` ranks by (default MEASURED_RATES, the fused one scaled by `fusedRate` to the
+   * kernel's threads); tests and fresh measurements inject their own.
+   */
   rates?: RateTable;
   /** Replace the loader of some backends (tests). */
   loaders?: Partial<Record<BackendId, BackendLoader>>;
+  /** Threads for the fused kernel's large products (default: LAB_KERNEL_THREADS, else the machine's cores). */
+  kernelThreads?: number;
 }
 
 /**
@@ -131,7 +159,8 @@ export async function createBackend(
   opts: CreateBackendOptions = {},
 ): Promise<ComputeBackend> {
   const flops = trainingFlopsPerStep(state.config, state.vocabSize, opts.batchSize ?? 32);
-  const rates = opts.rates ?? MEASURED_RATES;
+  // The fused kernel's measured rate, scaled to the threads it will run (injected rates are taken as they are).
+  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(opts.kernelThreads ?? defaultKernelThreads(), flops) };
   const plan = planBackends(choice, flops, rates);
   const failed: { id: BackendId; reason: string }[] = [];
   for (const [k, id] of plan.order.entries()) {
@@ -143,7 +172,7 @@ export async function createBackend(
       }
     }
     try {
-      const loader = opts.loaders?.[id] ?? DEFAULT_LOADERS[id];
+      const loader = opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : DEFAULT_LOADERS[id]);
       return await loader(state, report);
     } catch (e) {
       failed.push({ id, reason: e instanceof BackendUnavailableError ? e.message : `failed to start: ${firstLine(e)}` });
@@ -174,8 +203,8 @@ function tfjsLoader(id: TfBackendId): BackendLoader {
   };
 }
 
-async function fusedLoader(state: ModelState, report: BackendReport): Promise<ComputeBackend> {
-  let createFusedBackend: (s: ModelState) => Promise<ComputeBackend>;
+const fusedLoader = (threads: number | undefined): BackendLoader => async (state, report) => {
+  let createFusedBackend: (s: ModelState, o: { threads?: number }) => Promise<ComputeBackend>;
   try {
     ({ createFusedBackend } = await import('./fused/fusedBackend.js'));
   } catch (e) {
@@ -183,17 +212,17 @@ async function fusedLoader(state: ModelState, report: BackendReport): Promise<Co
   }
   let backend: ComputeBackend;
   try {
-    backend = await createFusedBackend(state);
+    backend = await createFusedBackend(state, threads === undefined ? {} : { threads });
   } catch (e) {
     throw new BackendUnavailableError(`the fused WebAssembly kernel failed to start: ${firstLine(e)}`);
   }
   return withReport(backend, { ...report, description: backend.report.description });
-}
+};
 
 const DEFAULT_LOADERS: Record<BackendId, BackendLoader> = {
   'tensorflow-gpu': tfjsLoader('tensorflow-gpu'),
   tensorflow: tfjsLoader('tensorflow'),
-  fused: fusedLoader,
+  fused: fusedLoader(undefined),
   wasm: tfjsLoader('wasm'),
   cpu: tfjsLoader('cpu'),
 };

@@ -55,6 +55,8 @@ export interface ExecuteRunOptions {
   config: ExperimentConfig;
   dataset: DatasetRef;
   backend: BackendChoice;
+  /** Threads for the fused kernel (TrainRequest.kernelThreads); default: the machine's cores. */
+  kernelThreads?: number;
   control?: TrainControl;
   /** Receives the same events a training process sends to its parent. */
   onEvent?: (event: RunEvent) => void;
@@ -75,7 +77,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
   const prepared = options.prepared ?? prepareDataset(await loadDatasetRef(options.dataset), config.model.blockSize);
   const vocabSize = prepared.vocab.length;
   const initial = initModel(config.model, vocabSize, deriveSeed(config.train.seed, INIT_STREAM));
-  const backend = await createBackend(initial, options.backend);
+  const backend = await createBackend(initial, options.backend, { kernelThreads: options.kernelThreads });
   const now = new Date().toISOString();
   const record: RunRecord = {
     format: 'makemore-lab-run',

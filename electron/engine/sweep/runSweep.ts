@@ -10,6 +10,7 @@
 import path from 'node:path';
 import type { TrainProgress, TrainResult } from '../train/types.js';
 import { startTrainingProcess } from '../worker/client.js';
+import { threadsPerProcess } from '../compute/fused/kernelThreads.js';
 import type { GridPoint } from './grid.js';
 import { writeSweepRecord, type SweepRecord, type SweepRunEntry } from './sweepFolder.js';
 
@@ -58,6 +59,7 @@ export function startSweep(options: SweepOptions): Sweep {
   const launch = options.launch ?? launchTrainingProcess;
   const emit = options.onEvent ?? (() => {});
   const parallel = Math.max(1, Math.min(options.parallel, points.length));
+  const kernelThreads = threadsPerProcess(parallel);
   const started = performance.now();
   record.runs = points.map((p) => ({ values: p.values, name: p.name, status: 'pending', started: false, loss: null, stepsPerSecond: null, error: null }));
   record.status = 'running';
@@ -90,7 +92,8 @@ export function startSweep(options: SweepOptions): Sweep {
       entry.status = 'running';
       entry.started = true;
       const handle = launch(
-        { runDir: path.join(dir, point.name), config: point.config, dataset: record.dataset, backend: record.backend },
+        // `parallel` processes share the cores: each kernel gets its share, so a sweep never oversubscribes them.
+        { runDir: path.join(dir, point.name), config: point.config, dataset: record.dataset, backend: record.backend, kernelThreads },
         (progress) => emit({ type: 'run-progress', index: point.index, progress }),
       );
       running.set(point.index, handle);

@@ -38,6 +38,11 @@ export interface TrainRequest {
   config: ExperimentConfig;
   dataset: DatasetRef;
   backend: BackendChoice;
+  /**
+   * Threads for the fused kernel's large matrix products (default: the machine's cores). Whoever starts several
+   * training processes at once divides the cores between them (kernelThreads.ts, `threadsPerProcess`).
+   */
+  kernelThreads?: number;
 }
 
 /** What a training process streams before its answer (the answer itself is `done` or `failed`). */

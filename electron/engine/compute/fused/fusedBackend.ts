@@ -10,14 +10,30 @@
  * inspectors need not read every gradient and weight again in JS.
  */
 import { outsideVocabulary } from '../vocabCheck.js';
-import type { ModelState } from '../../model/params.js';
+import { linearLayouts, type ModelState } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
 import { instantiateKernel, type KernelExports, type KernelSource } from './kernelModule.js';
 import { kernelLayout } from './kernelLayout.js';
+import { KernelThreads, defaultKernelThreads, type SplitThresholds, type ThreadStats } from './kernelThreads.js';
 import { planModel, planRows, type NetPlan } from './netDescriptor.js';
 import { WasmArena } from './wasmArena.js';
 
-export type FusedBackendOptions = KernelSource;
+export interface FusedBackendOptions extends KernelSource {
+  /**
+   * Threads for the large matrix products (default: LAB_KERNEL_THREADS, else the machine's cores). 1 keeps
+   * everything on the calling thread; any count gives bit-identical results.
+   */
+  threads?: number;
+  /** When a product is split across the threads (tests split every product; default: the kernel's measured thresholds). */
+  split?: SplitThresholds;
+  /** Start the threads now and wait until they run (tests, benchmarks), instead of at the first large product. */
+  eagerThreads?: boolean;
+}
+
+/** The fused backend, plus what its threads did (tests check that products were really split). */
+export interface FusedComputeBackend extends ComputeBackend {
+  threadStats(): ThreadStats;
+}
 
 /** Rows per inference chunk: about 1 MiB per activation buffer, within [64, 4096]. */
 function inferenceChunk(state: ModelState): number {
@@ -42,15 +58,15 @@ function refusal(what: string, x: Int32Array, y: Int32Array | null, vocab: numbe
   return outsideVocabulary(what, x, y, vocab) ?? `${what}: a token or target is outside the vocabulary [0, ${vocab}); nothing was changed`;
 }
 
-const REPORT: BackendReport = { id: 'fused', description: 'fused WebAssembly SIMD kernel', skipped: [] };
-
-class FusedBackend implements ComputeBackend {
-  readonly report: BackendReport = { ...REPORT, skipped: [] };
+class FusedBackend implements FusedComputeBackend {
+  readonly report: BackendReport;
   private kernel: KernelExports | null;
   private readonly arena: WasmArena;
   private readonly plan: NetPlan;
-  /** End of the model region: the row region is re-planned from here. */
-  private readonly rowMark: number;
+  /** End of the model region (and of the worker threads' regions, once started): the row region is re-planned from here. */
+  private rowMark: number;
+  /** in·out of the widest Linear: a step's largest product has rows times this many multiply-adds. */
+  private readonly maxLayerMacs: number;
   private readonly usesBatchNorm: boolean;
   private readonly chunk: number;
   private lastRows = 0;
@@ -64,7 +80,12 @@ class FusedBackend implements ComputeBackend {
   /** Configuration and vocabulary size (tensor values live only in wasm memory). */
   private readonly state0: ModelState;
 
-  constructor(kernel: KernelExports, state: ModelState) {
+  constructor(
+    kernel: KernelExports,
+    state: ModelState,
+    private readonly threads: KernelThreads,
+  ) {
+    this.report = { id: 'fused', description: `fused WebAssembly SIMD kernel, ${threads.describe()}`, skipped: [] };
     // Every descriptor offset comes from the kernel; a kernel out of step with this wrapper fails here, by field.
     const layout = kernelLayout(kernel);
     this.kernel = kernel;
@@ -75,6 +96,7 @@ class FusedBackend implements ComputeBackend {
     this.rowMark = this.arena.mark();
     this.usesBatchNorm = state0.config.hidden.some((h) => h.batchNorm) || state0.config.output.batchNorm;
     this.chunk = inferenceChunk(state0);
+    this.maxLayerMacs = Math.max(...linearLayouts(state0.config, state0.vocabSize).map((l) => l.inFeatures * l.outFeatures));
     planRows(this.arena, this.plan, state0, 32, this.rowMark);
   }
 
@@ -155,7 +177,9 @@ class FusedBackend implements ComputeBackend {
   }
 
   dispose(): void {
-    // Wasm memory cannot be freed explicitly; dropping the instance lets the GC reclaim it.
+    // Wasm memory cannot be freed explicitly; dropping the instance (and ending the workers, which hold the
+    // memory too) lets the GC reclaim it.
+    this.threads.dispose();
     this.kernel = null;
   }
 
@@ -188,8 +212,26 @@ class FusedBackend implements ComputeBackend {
     return total;
   }
 
+  /**
+   * Room for `rows` rows, and the worker threads once a product of this size would be split. Their stacks and
+   * scratch go right after the model region, so the row region (scratch too: nothing in it outlives a call) is
+   * planned again after them.
+   */
   private ensureRows(rows: number): void {
+    if (this.threads.wants(rows * this.maxLayerMacs)) this.startThreads();
     if (rows > this.plan.rows.capacity) planRows(this.arena, this.plan, this.state0, rows, this.rowMark);
+  }
+
+  startThreads(): KernelThreads {
+    this.arena.reset(this.rowMark);
+    this.threads.start((bytes) => this.arena.alloc(Math.ceil(bytes / 4)));
+    this.rowMark = this.arena.mark();
+    planRows(this.arena, this.plan, this.state0, this.plan.rows.capacity, this.rowMark);
+    return this.threads;
+  }
+
+  threadStats(): ThreadStats {
+    return this.threads.stats();
   }
 
   private liveViews(): MemoryViews {
@@ -217,7 +259,10 @@ class FusedBackend implements ComputeBackend {
  * Creates a fused backend training a copy of `state`. The kernel is found next to the repository/app root
  * (resources/kernel/mlp.wasm) unless `options` gives a path or the bytes.
  */
-export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<ComputeBackend> {
+export async function createFusedBackend(state: ModelState, options: FusedBackendOptions = {}): Promise<FusedComputeBackend> {
   const kernel = await instantiateKernel(options);
-  return new FusedBackend(kernel, state);
+  const threads = await KernelThreads.create(kernel, options.threads ?? defaultKernelThreads(), options.split);
+  const backend = new FusedBackend(kernel.exports, state, threads);
+  if (options.eagerThreads) await backend.startThreads().whenReady();
+  return backend;
 }

@@ -14,12 +14,13 @@ export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-interface WasmModule {
+export interface WasmModule {
   readonly __brand?: 'WebAssembly.Module';
 }
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: object): Promise<{ exports: Record<string, unknown> }>;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -33,10 +34,20 @@ export interface KernelSource {
   wasmBytes?: Uint8Array;
 }
 
-/** The functions mlp.c exports (see native/kernel/mlp.c for their contracts). */
+/**
+ * The kernel's memory, in 64 KiB pages: at least build.sh's --initial-memory (1 MiB; a smaller one fails to
+ * link, so every test would catch a mismatch), at most wasm32's 4 GiB, which a shared memory must declare up
+ * front (address space is reserved, not committed). Shared, so worker threads can run on it (kernelThreads.ts).
+ */
+const INITIAL_PAGES = 16;
+const MAXIMUM_PAGES = 65536;
+
+/** The functions mlp.c exports (see native/kernel/mlp.c for their contracts), plus the memory it runs on. */
 export interface KernelExports {
   memory: WasmMemory;
   __heap_base: { value: number };
+  /** This instance's stack pointer (each thread's instance moves its own; see kernelThreads.ts). */
+  __stack_pointer: { value: number };
   /** The descriptor layout table (native/kernel/layout.h; read by kernelLayout.ts): entry count, then per entry. */
   mlp_layout_count(): number;
   /** Byte address of a NUL-terminated name ("Net.eps", "Layer", "act.tanh"); 0 out of range. */
@@ -53,6 +64,31 @@ export interface KernelExports {
   mlp_train_step(net: number, rows: number, lr: number, moments: number): number;
   /** Sum of row losses when `withLoss` is 1 (else 0), or −1 for a bad token (or, with `withLoss`, target). */
   mlp_infer(net: number, rows: number, withLoss: number): number;
+  /** Parts per large product (1 = single-threaded); whether the calling thread may block in atomic.wait. */
+  mlp_set_threads(threads: number, mainCanWait: number): void;
+  /** Workers that have entered mlp_worker (each then takes part in every large product). */
+  mlp_threads_ready(): number;
+  /** Floats of packing scratch each worker needs. */
+  mlp_pack_floats(): number;
+  /** Multiply-adds from which a product is split over threads (native/kernel/threads.h, PAR_MIN_MACS). */
+  mlp_par_min_macs(): number;
+  /** Overrides when a product is split (multiply-adds, rows per part ≥ 4): tests and the threshold measurement. */
+  mlp_set_split(minMacs: number, minRows: number, callerOnePart: number): void;
+  /** Products split across threads so far. */
+  mlp_threads_jobs(): number;
+  /** Parts of split products that workers ran so far. */
+  mlp_threads_worker_parts(): number;
+  /** Makes every mlp_worker return. */
+  mlp_threads_quit(): void;
+  /** A worker thread's loop (never returns until mlp_threads_quit); `pack` is its scratch. */
+  mlp_worker(pack: number): void;
+}
+
+/** One instantiated kernel: its exports, the compiled module and the shared memory (both for worker threads). */
+export interface KernelInstance {
+  exports: KernelExports;
+  module: WasmModule;
+  memory: WasmMemory;
 }
 
 /**
@@ -86,8 +122,10 @@ function compileKernel(source: KernelSource): Promise<WasmModule> {
   return compiled;
 }
 
-export async function instantiateKernel(source: KernelSource = {}): Promise<KernelExports> {
+/** Instantiates the kernel on a fresh shared memory of its own. */
+export async function instantiateKernel(source: KernelSource = {}): Promise<KernelInstance> {
   const module = await compileKernel(source);
-  const instance = await wasm.instantiate(module, {});
-  return instance.exports as unknown as KernelExports;
+  const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = await wasm.instantiate(module, { env: { memory } });
+  return { exports: { ...(instance.exports as unknown as KernelExports), memory }, module, memory };
 }
