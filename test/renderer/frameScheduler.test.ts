@@ -71,6 +71,33 @@ describe('FrameScheduler', () => {
     expect(ran.slice(4)).toEqual(['slow', 'next']);
   });
 
+  it('leaves a job for the next frame when its last run would not fit in what the frame has left', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12 });
+    const ran: string[] = [];
+    const cost: Record<string, number> = { small: 5, redraw: 15, tiny: 2 };
+    const job = (name: string) => () => (ran.push(name), t.advance(cost[name]));
+    // First frame: no history yet, so each runs while time is left (5 + 15 ms: the redraw overran).
+    for (const name of ['small', 'redraw']) s.schedule(name, job(name));
+    t.frame();
+    expect(ran).toEqual(['small', 'redraw']);
+    // Now the redraw is known to take 15 ms: after the 5 ms job it would end at 20 ms, so it waits; the 2 ms job
+    // queued after it still fits this frame.
+    ran.length = 0;
+    for (const name of ['small', 'redraw', 'tiny']) s.schedule(name, job(name));
+    t.frame();
+    expect(ran).toEqual(['small', 'tiny']);
+    expect(t.framesRequested).toBe(1);
+    t.frame();
+    expect(ran).toEqual(['small', 'tiny', 'redraw']); // first in its own frame (always at least one job a frame)
+    // A cancelled key forgets its cost: queued again, it is treated as new.
+    s.cancel('redraw');
+    ran.length = 0;
+    for (const name of ['small', 'redraw']) s.schedule(name, job(name));
+    t.frame();
+    expect(ran).toEqual(['small', 'redraw']);
+  });
+
   it('paces a key to minIntervalMs between runs, waking by timer rather than spinning frames', () => {
     const t = manualClock();
     const s = new FrameScheduler(t.clock, { budgetMs: 12, minIntervalMs: 250 });
