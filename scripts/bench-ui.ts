@@ -10,6 +10,7 @@
  *   steps, wallSeconds  what the run did
  *   longestTaskCpuMs    with --cpu or --trace: the page's tasks' CPU time (thread time, from a Chromium trace of the
  *   tasksOver50CpuMs    run); on a shared machine a task's wall time also counts the time it waited for a core
+ *   tasksOver30CpuMs    (the margin aimed for), topTasksCpuMs the five longest tasks' CPU times
  *
  *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden --cpu --trace trace.json
  *                                         --renderer DIR]
@@ -135,6 +136,8 @@ try {
       ...(cpu && {
         longestTaskCpuMs: round(Math.max(0, ...cpu)),
         tasksOver50CpuMs: cpu.filter((d) => d > 50).length,
+        tasksOver30CpuMs: cpu.filter((d) => d > 30).length,
+        topTasksCpuMs: [...cpu].sort((a, b) => b - a).slice(0, 5).map(round),
       }),
       view,
       load: os.loadavg().map(round),
