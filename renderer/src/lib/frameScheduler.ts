@@ -7,7 +7,8 @@
  * - Splitting: a frame runs queued jobs until `budgetMs` has passed (at least one job), then leaves the rest to
  *   the next frame — a tab that shows four charts at once builds them over four frames, not in one long task.
  *   A job whose key took longer last time than the frame has left waits for the next frame too (where it runs
- *   first), so a frame is not a budget's worth of small jobs plus one long redraw.
+ *   first), so a frame is not a budget's worth of small jobs plus one long redraw; a key never run before (a
+ *   chart or panel being built: the costliest jobs) is assumed to fill a frame, so it runs first in one.
  * - Pacing: while a run trains, a chart need not redraw more than a few times a second (`minIntervalMs` between
  *   two runs of the same key); a job marked `urgent` (the user moved a slider, a tab was shown) skips that wait.
  *
@@ -107,7 +108,7 @@ export class FrameScheduler {
         continue;
       }
       if (this.queue.get(key) !== queued) continue; // replaced or cancelled by a job that ran before it
-      if (ran > 0 && spent + (this.lastCost.get(key) ?? 0) > this.budgetMs) {
+      if (ran > 0 && spent + (this.lastCost.get(key) ?? this.budgetMs) > this.budgetMs) {
         // It would overrun this frame: first in the next one (it keeps its place in the queue); smaller jobs
         // queued after it may still fit here.
         this.requestFrame();
