@@ -10,8 +10,12 @@
  *   steps, wallSeconds  what the run did
  *   longestTaskCpuMs    with --cpu or --trace: the page's tasks' CPU time (thread time, from a Chromium trace of the
  *   tasksOver50CpuMs    run); on a shared machine a task's wall time also counts the time it waited for a core
+ *   tasksOver30CpuMs    (the margin aimed for), topTasksCpuMs the five longest tasks' CPU times
  *
- *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden --cpu --trace trace.json]
+ *   npm run build && npm run bench:ui [-- --steps N --data FILE --view train|inspect|hidden --cpu --trace trace.json
+ *                                         --renderer DIR]
+ * `--renderer` serves another build of the UI (e.g. a copy of an earlier `out/renderer`), to compare builds
+ * alternately under the same load.
  * The numbers depend on the machine and what else runs on it: report them with the machine's load.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +50,7 @@ const TRACE_CATEGORIES = [
   'blink.user_timing',
   'disabled-by-default-v8.cpu_profiler',
 ];
-const renderer = path.join(repo, 'out/renderer');
+const renderer = path.resolve(flag('--renderer', path.join(repo, 'out/renderer')));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 for (const [what, p] of [['built UI (npm run build)', path.join(renderer, 'index.html')], ['Chromium', chromiumPath], ['words file', data]]) {
@@ -132,6 +136,8 @@ try {
       ...(cpu && {
         longestTaskCpuMs: round(Math.max(0, ...cpu)),
         tasksOver50CpuMs: cpu.filter((d) => d > 50).length,
+        tasksOver30CpuMs: cpu.filter((d) => d > 30).length,
+        topTasksCpuMs: [...cpu].sort((a, b) => b - a).slice(0, 5).map(round),
       }),
       view,
       load: os.loadavg().map(round),

@@ -2,6 +2,7 @@ import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { applyChartTheme } from './lib/chart.js';
+import { warmChartsWhenIdle } from './lib/chartWarmup.js';
 
 applyChartTheme();
 // Charts re-read the theme when the OS switches light/dark (new charts pick it up; views re-render on demand).
@@ -10,3 +11,4 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyChart
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app');
 mount(App, { target });
+warmChartsWhenIdle();

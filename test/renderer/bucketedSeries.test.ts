@@ -47,6 +47,22 @@ describe('BucketedSeries', () => {
     expect(b.max).toBe(Math.max(...slice));
   });
 
+  it("merges in place: the merged buckets are the first of each pair, no copies (all of a run's series merge at once)", () => {
+    const s = new BucketedSeries({ maxBuckets: 4 });
+    s.append(0, [1, 2, 3, 4]);
+    const [first, , third] = s.buckets;
+    s.append(4, [5]); // a fifth bucket: the width doubles
+    expect(s.width).toBe(2);
+    expect(s.buckets).toHaveLength(3);
+    expect(s.buckets[0]).toBe(first);
+    expect(s.buckets[1]).toBe(third);
+    expect(s.buckets.map((b) => [b.start, b.end, b.count, b.sum, b.min, b.max])).toEqual([
+      [0, 1, 2, 3, 1, 2],
+      [2, 3, 2, 7, 3, 4],
+      [4, 4, 1, 5, 5, 5],
+    ]);
+  });
+
   it('gives the same buckets whether fed in one go or in uneven chunks, and ignores resent steps', () => {
     const values = log10Values(fakeLosses(3001));
     const whole = new BucketedSeries({ maxBuckets: 50 });

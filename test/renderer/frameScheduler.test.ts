@@ -55,20 +55,70 @@ describe('FrameScheduler', () => {
     const t = manualClock();
     const s = new FrameScheduler(t.clock, { budgetMs: 12 });
     const ran: string[] = [];
-    // Four charts shown at once, each taking 10 ms to build.
-    for (const chart of ['a', 'b', 'c', 'd']) s.schedule(chart, () => (ran.push(chart), t.advance(10)));
+    // Four charts shown at once, each taking 5 ms a redraw. Never run before, each is assumed to fill a frame:
+    // the first time, one a frame.
+    const charts = ['a', 'b', 'c', 'd'];
+    for (const chart of charts) s.schedule(chart, () => (ran.push(chart), t.advance(5)));
+    for (let i = 1; i <= 4; i++) {
+      t.frame();
+      expect(ran).toEqual(charts.slice(0, i));
+    }
+    // Known to take 5 ms: two fit in a frame (5 + 5 ≤ 12; a third would end at 15 ms).
+    ran.length = 0;
+    for (const chart of charts) s.schedule(chart, () => (ran.push(chart), t.advance(5)));
     t.frame();
-    expect(ran).toEqual(['a', 'b']); // 10 ms < 12: b still fits; 20 ms ≥ 12: c waits
+    expect(ran).toEqual(['a', 'b']);
     t.frame();
     expect(ran).toEqual(['a', 'b', 'c', 'd']);
 
+    // A job that takes longer than expected still ends the frame once the budget is spent.
+    ran.length = 0;
+    s.schedule('a', () => (ran.push('a'), t.advance(30)));
+    s.schedule('b', () => ran.push('b'));
+    t.frame();
+    expect(ran).toEqual(['a']);
+    t.frame();
+    expect(ran).toEqual(['a', 'b']);
+
     // A single job over the budget still runs (alone).
+    ran.length = 0;
     s.schedule('slow', () => (ran.push('slow'), t.advance(40)));
     s.schedule('next', () => ran.push('next'));
     t.frame();
-    expect(ran.slice(4)).toEqual(['slow']);
+    expect(ran).toEqual(['slow']);
     t.frame();
-    expect(ran.slice(4)).toEqual(['slow', 'next']);
+    expect(ran).toEqual(['slow', 'next']);
+  });
+
+  it('leaves a job for the next frame when its last run would not fit in what the frame has left', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12 });
+    const ran: string[] = [];
+    const cost: Record<string, number> = { small: 5, redraw: 15, tiny: 2 };
+    const job = (name: string) => () => (ran.push(name), t.advance(cost[name]));
+    // A key never run is assumed to fill a frame: each runs first in its own frame the first time.
+    for (const name of ['small', 'redraw', 'tiny']) s.schedule(name, job(name));
+    for (let i = 1; i <= 3; i++) {
+      t.frame();
+      expect(ran).toHaveLength(i);
+    }
+    // Now the redraw is known to take 15 ms: after the 5 ms job it would end at 20 ms, so it waits; the 2 ms job
+    // queued after it still fits this frame.
+    ran.length = 0;
+    for (const name of ['small', 'redraw', 'tiny']) s.schedule(name, job(name));
+    t.frame();
+    expect(ran).toEqual(['small', 'tiny']);
+    expect(t.framesRequested).toBe(1);
+    t.frame();
+    expect(ran).toEqual(['small', 'tiny', 'redraw']); // first in its own frame (always at least one job a frame)
+    // A cancelled key forgets its cost: queued again, it counts as new (assumed to fill a frame), not as 2 ms.
+    s.cancel('tiny');
+    ran.length = 0;
+    for (const name of ['small', 'tiny']) s.schedule(name, job(name));
+    t.frame();
+    expect(ran).toEqual(['small']);
+    t.frame();
+    expect(ran).toEqual(['small', 'tiny']);
   });
 
   it('paces a key to minIntervalMs between runs, waking by timer rather than spinning frames', () => {

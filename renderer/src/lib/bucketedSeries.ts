@@ -84,26 +84,32 @@ export class BucketedSeries {
     }
   }
 
-  /** Doubles the bucket width, merging neighbours (exact for sum, count, min, max; smooth takes the later). */
+  /**
+   * Doubles the bucket width, merging neighbours (exact for sum, count, min, max; smooth takes the later). In
+   * place: every series of a run (the loss, each parameter's ratio) reaches `maxBuckets` at the same step, and
+   * copying each one's buckets into new objects there made one WebSocket message a long task.
+   */
   private merge(): void {
     this.width *= 2;
-    const merged: Bucket[] = [];
-    for (const b of this.buckets) {
+    const buckets = this.buckets;
+    let n = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i];
       const start = b.start - (b.start % this.width);
-      const last = merged[merged.length - 1];
+      const last = n > 0 ? buckets[n - 1] : undefined;
       if (last && last.start === start) {
         last.end = b.end;
         last.count += b.count;
         last.sum += b.sum;
-        last.min = Math.min(last.min, b.min);
-        last.max = Math.max(last.max, b.max);
+        if (b.min < last.min) last.min = b.min;
+        if (b.max > last.max) last.max = b.max;
         last.smooth = b.smooth;
       } else {
-        merged.push({ ...b, start });
+        b.start = start;
+        buckets[n++] = b;
       }
     }
-    this.buckets.length = 0;
-    this.buckets.push(...merged);
+    buckets.length = n;
   }
 
   /** Mean of bucket i, plotted at its first step. */

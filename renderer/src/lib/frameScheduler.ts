@@ -6,6 +6,9 @@
  *   keeps its place, so 20 updates a second to a chart cost at most one redraw per frame.
  * - Splitting: a frame runs queued jobs until `budgetMs` has passed (at least one job), then leaves the rest to
  *   the next frame — a tab that shows four charts at once builds them over four frames, not in one long task.
+ *   A job whose key took longer last time than the frame has left waits for the next frame too (where it runs
+ *   first), so a frame is not a budget's worth of small jobs plus one long redraw; a key never run before (a
+ *   chart or panel being built: the costliest jobs) is assumed to fill a frame, so it runs first in one.
  * - Pacing: while a run trains, a chart need not redraw more than a few times a second (`minIntervalMs` between
  *   two runs of the same key); a job marked `urgent` (the user moved a slider, a tab was shown) skips that wait.
  *
@@ -41,6 +44,8 @@ export class FrameScheduler {
   /** Insertion-ordered: the first queued key runs first. */
   private readonly queue = new Map<unknown, Queued>();
   private readonly lastRun = new Map<unknown, number>();
+  /** How long each key's job took the last time it ran: the estimate of what it will take next time. */
+  private readonly lastCost = new Map<unknown, number>();
   private frameRequested = false;
   private wakeAt = Number.POSITIVE_INFINITY;
 
@@ -69,6 +74,7 @@ export class FrameScheduler {
   cancel(key: unknown): void {
     this.queue.delete(key);
     this.lastRun.delete(key);
+    this.lastCost.delete(key);
   }
 
   /** How many jobs wait (for tests and diagnostics). */
@@ -91,7 +97,8 @@ export class FrameScheduler {
     // to be drawn into) waits for the next frame.
     for (const [key, queued] of [...this.queue]) {
       const now = this.clock.now();
-      if (ran > 0 && now - start >= this.budgetMs) {
+      const spent = now - start;
+      if (ran > 0 && spent >= this.budgetMs) {
         this.requestFrame(); // the rest next frame
         return;
       }
@@ -101,6 +108,12 @@ export class FrameScheduler {
         continue;
       }
       if (this.queue.get(key) !== queued) continue; // replaced or cancelled by a job that ran before it
+      if (ran > 0 && spent + (this.lastCost.get(key) ?? this.budgetMs) > this.budgetMs) {
+        // It would overrun this frame: first in the next one (it keeps its place in the queue); smaller jobs
+        // queued after it may still fit here.
+        this.requestFrame();
+        continue;
+      }
       this.queue.delete(key);
       this.lastRun.set(key, now);
       ran++;
@@ -109,6 +122,7 @@ export class FrameScheduler {
       } catch (error) {
         this.onError(error); // one chart's failure must not stall the others
       }
+      this.lastCost.set(key, this.clock.now() - now);
     }
     if (nextDue < Number.POSITIVE_INFINITY) this.wake(nextDue);
   }
