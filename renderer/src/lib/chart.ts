@@ -116,6 +116,27 @@ export function prepareCanvas(canvas: HTMLCanvasElement): void {
 }
 
 /**
+ * Rebuilding a chart in stages, one per animation frame, so each stays a short task: first the stale chart goes and
+ * the canvas is sized (prepareCanvas), then the new chart is built; the frame after that draws the data. The
+ * caller calls `advance` once per frame while its chart is missing or stale, and schedules another frame.
+ */
+export class ChartRebuild {
+  /** Whether the canvas was sized for the next build (the frame before it). */
+  private canvasSized = false;
+
+  advance(canvas: HTMLCanvasElement, discard: () => void, build: () => void): void {
+    if (!this.canvasSized) {
+      discard();
+      prepareCanvas(canvas);
+      this.canvasSized = true;
+    } else {
+      build();
+      this.canvasSized = false;
+    }
+  }
+}
+
+/**
  * A line chart of a quantity over training steps. The points are already {x, y} objects in step order, so
  * Chart.js's parsing is off and `normalized` lets it skip sorting — what keeps long live runs cheap to redraw.
  */
