@@ -20,6 +20,7 @@ import { PREVIEW_WORDS, SUMMARY_BLOCK_SIZE, summarizeWordsFile, type WordsFileSu
 import { LabError } from '../engine/errors.js';
 import type { DatasetRef } from '../engine/data/index.js';
 import type { DatasetSummary } from '../shared/contract.js';
+import type { RunDataset } from './runManager.js';
 
 /** Files up to this size are validated in the calling process; larger ones in a job process. */
 export const INLINE_VALIDATION_MAX_BYTES = 1024 * 1024;
@@ -90,11 +91,15 @@ export class DatasetRegistry {
     }
   }
 
-  /** The dataset reference for a loaded id (what the training process re-reads). */
-  ref(id: string): DatasetRef {
+  /**
+   * A loaded dataset as a run records it: the reference the training process re-reads, and the source and
+   * vocabulary validation found (what run.json holds even for a run stopped before its process started).
+   */
+  forRun(id: string): RunDataset {
     const d = this.loaded.get(id);
     if (!d) throw new LabError('DATASET', 'that dataset is no longer loaded; open it again');
-    return d.ref;
+    const { name, path: file, bytes, sha256, vocab } = d.summary;
+    return { ref: d.ref, source: { name, path: file, bytes, sha256 }, vocab };
   }
 
   private validate(file: string, size: number, label?: string): Promise<WordsFileSummary> {

@@ -5,6 +5,9 @@
  * The process launcher is injected: Electron main passes one built on `utilityProcess.fork`, `serve` and the
  * tests pass the engine's `child_process.fork` client. A process that dies without reporting is a failed run:
  * the launcher marks its folder failed and the UI is told through a `failed` event.
+ *
+ * A run stopped while it still waits in the worker queue never gets a process: it is taken out of the queue and
+ * its folder is written here, as a `stopped` run that trained no step.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -14,9 +17,9 @@ import { diagnose } from '../engine/inspect/diagnosis.js';
 import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
-import { listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
+import { claimRunFolder, listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
 import { readRunLabel, runDisplayName, writeRunLabel, type RunLabel } from '../engine/run/runLabel.js';
-import type { DatasetRef } from '../engine/data/index.js';
+import type { DatasetRef, WordsSource } from '../engine/data/index.js';
 import type { RunEvent } from '../engine/run/runEvents.js';
 import type { TrainingLauncher, TrainingProcess } from '../engine/worker/client.js';
 import type {
@@ -40,11 +43,20 @@ export interface RunManagerOptions {
   clock?: BatcherClock;
 }
 
+/** The dataset of a run as its run.json records it (the registry has it from validating the file). */
+export interface RunDataset {
+  ref: DatasetRef;
+  /** `name` is what the run records and shows: the file name, without its folder. */
+  source: WordsSource['source'];
+  vocab: string[];
+}
+
 interface LiveRun {
   handle: TrainingProcess;
   status: RunStatus;
   createdAt: string;
   config: ExperimentConfig;
+  dataset: RunDataset;
   datasetName: string;
   steps: number;
   lastLoss: number | null;
@@ -77,7 +89,7 @@ export class RunManager {
     return dir;
   }
 
-  start(config: ExperimentConfig, dataset: DatasetRef, datasetName: string, backend: BackendChoice): RunSummary {
+  start(config: ExperimentConfig, dataset: RunDataset, backend: BackendChoice): RunSummary {
     const runId = newRunId(config.preset);
     const runDir = this.dir(runId);
     const run: LiveRun = {
@@ -85,7 +97,8 @@ export class RunManager {
       status: 'starting',
       createdAt: new Date().toISOString(),
       config,
-      datasetName,
+      dataset,
+      datasetName: dataset.source.name,
       steps: 0,
       lastLoss: null,
       backend: null,
@@ -96,7 +109,7 @@ export class RunManager {
     // The cores are divided between the runs training when this one starts (it included), so runs started together
     // do not oversubscribe them; a run started alone gets every core for its kernel's large products.
     const kernelThreads = threadsPerProcess(this.live.size);
-    run.handle = this.options.launch({ runDir, config, dataset, backend, kernelThreads }, (event) => this.onEvent(runId, run, event));
+    run.handle = this.options.launch({ runDir, config, dataset: dataset.ref, backend, kernelThreads }, (event) => this.onEvent(runId, run, event));
     run.handle.done.then(
       () => this.finish(runId),
       () => this.finish(runId),
@@ -115,8 +128,14 @@ export class RunManager {
     this.requireLive(runId).handle.resume();
   }
 
-  stop(runId: string): void {
-    this.requireLive(runId).handle.stop();
+  /**
+   * Stops a run after its current step. One still waiting in the worker queue is taken out of it instead and
+   * saved as stopped at once: it never starts a process (which would only load its data to stop again).
+   */
+  async stop(runId: string): Promise<void> {
+    const run = this.requireLive(runId);
+    if (run.handle.withdraw()) await this.saveUnstarted(runId, run);
+    else run.handle.stop();
   }
 
   /** Whether the run is queued, training or paused in this session. */
@@ -253,6 +272,41 @@ export class RunManager {
         break;
     }
     this.batcher.pushEvent(runId, event);
+  }
+
+  /** The folder of a run withdrawn from the queue: its run.json, `stopped` at step 0, and nothing else. */
+  private async saveUnstarted(runId: string, run: LiveRun): Promise<void> {
+    const now = new Date().toISOString();
+    const record: RunRecord = {
+      format: 'makemore-lab-run',
+      version: 1,
+      id: runId,
+      createdAt: run.createdAt,
+      updatedAt: now,
+      status: 'stopped',
+      preset: run.config.preset,
+      config: run.config,
+      dataset: { ref: run.dataset.ref, source: run.dataset.source },
+      vocab: run.dataset.vocab,
+      unigramEntropy: null,
+      backend: null,
+      checkpointStep: 0,
+      result: null,
+      error: null,
+    };
+    try {
+      await claimRunFolder(this.dir(runId), record);
+      run.status = 'stopped';
+      this.batcher.pushStatus(runId, 'stopped', true);
+    } catch (e) {
+      // The run is out of the queue either way; a folder that cannot be written makes it a failed run.
+      run.status = 'failed';
+      run.error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+      this.batcher.pushEvent(runId, { type: 'failed', error: run.error });
+      throw e;
+    } finally {
+      this.finish(runId);
+    }
   }
 
   private finish(runId: string): void {

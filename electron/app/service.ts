@@ -85,7 +85,7 @@ export function createLabService(host: ServiceHost): LabService {
     file: path.join(host.dataDir, 'sweeps.json'),
     presets,
     runs,
-    startRun: (config, datasetId, backend) => runs.start(config, datasets.ref(datasetId), datasetNames.get(datasetId) ?? datasetId, backend),
+    startRun: (config, datasetId, backend) => runs.start(config, datasets.forRun(datasetId), backend),
     datasetName: (datasetId) => datasetNames.get(datasetId) ?? datasetId,
   });
   const remember = <T extends { id: string; name: string }>(d: T): T => {
@@ -121,10 +121,10 @@ export function createLabService(host: ServiceHost): LabService {
     'presets.delete': ({ id }) => presets.delete(id),
     'backends.describe': async () => describeBackendChoices(),
     'runs.start': async ({ config, datasetId, backend }) =>
-      runs.start(config, datasets.ref(datasetId), datasetNames.get(datasetId) ?? datasetId, backend),
+      runs.start(config, datasets.forRun(datasetId), backend),
     'runs.pause': async ({ runId }) => runs.pause(runId),
     'runs.resume': async ({ runId }) => runs.resume(runId),
-    'runs.stop': async ({ runId }) => runs.stop(runId),
+    'runs.stop': ({ runId }) => runs.stop(runId),
     'runs.list': () => runs.list(),
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.delete': ({ runId }) => runs.delete(runId),

@@ -105,13 +105,14 @@ export class SweepStore {
   }
 
   /**
-   * Stops every queued or training run of the sweep: each stops after its current step and is saved as
-   * `stopped` (a queued one before it trains much); finished runs are kept as they are.
+   * Stops every queued or training run of the sweep: a training one stops after its current step, a queued one
+   * leaves the queue without starting a process; each is saved as `stopped`. Finished runs are kept as they are.
    */
   async stop(sweepId: string): Promise<SweepInfo> {
     const definition = (await this.read()).find((d) => d.id === sweepId);
     if (!definition) throw new LabError('RUN', `sweepId: no sweep '${sweepId}'`);
-    for (const r of definition.runs) if (this.options.runs.isLive(r.runId)) this.options.runs.stop(r.runId);
+    const live = definition.runs.filter((r) => this.options.runs.isLive(r.runId));
+    await Promise.all(live.map((r) => this.options.runs.stop(r.runId)));
     return (await this.list()).find((s) => s.id === sweepId)!;
   }
 

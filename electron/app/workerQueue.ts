@@ -5,7 +5,7 @@
  *
  * It wraps a `SpawnWorker` and is one itself: a process past the cap is handed out at once but started only when
  * a running one exits; what the client sends meanwhile is kept and delivered on start, and killing it while it
- * waits takes it out of the queue. Every change of the queue is reported (the UI shows the waiting position).
+ * waits takes it out of the queue (reported as an exit), withdrawing it does so silently (WorkerProcess.withdraw). Every change of the queue is reported (the UI shows the waiting position).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -76,18 +76,29 @@ export class WorkerQueue {
       onExit: (h) => (child ? child.onExit(h) : void onExit.push(h)),
       onStart: (h) => (child ? h() : void onStart.push(h)),
       kill: () => {
-        if (child) return child.kill();
-        const at = this.waiting.indexOf(waiting);
-        if (at < 0) return;
-        this.waiting.splice(at, 1);
-        waiting.cancel();
-        this.changed();
+        if (!child && this.unqueue(waiting)) waiting.cancel();
+        else child?.kill();
+      },
+      withdraw: () => {
+        if (child || !this.unqueue(waiting)) return false;
+        cancelled = true;
+        buffered.length = 0;
+        return true;
       },
     };
     if (this.running.length < this.limit) start();
     else this.waiting.push(waiting);
     return proxy;
   };
+
+  /** Takes a process that has not started out of the queue; false when it is not (or no longer) waiting. */
+  private unqueue(waiting: Waiting): boolean {
+    const at = this.waiting.indexOf(waiting);
+    if (at < 0) return false;
+    this.waiting.splice(at, 1);
+    this.changed();
+    return true;
+  }
 
   private release(job: WorkerJob): void {
     const at = this.running.indexOf(job);

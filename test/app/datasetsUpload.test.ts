@@ -96,7 +96,7 @@ describe('streamed uploads', () => {
     const sha = createHash('sha256').update('emma\nava\nmia\nzoe\nli\nbo\n').digest('hex');
     expect(summary).toMatchObject({ wordCount: 6, sha256: sha, bytes: 23, path: path.join(dir, `${sha}.txt`) });
     expect(readdirSync(dir)).toEqual([`${sha}.txt`]);
-    expect(registry.ref(summary.id)).toEqual({ kind: 'file', path: path.join(dir, `${sha}.txt`), name: 'w.txt' }); // the name a run records
+    expect(registry.forRun(summary.id).ref).toEqual({ kind: 'file', path: path.join(dir, `${sha}.txt`), name: 'w.txt' }); // the name a run records
   });
 
   it('stops reading as soon as the limit is passed and leaves no file', async () => {

@@ -38,6 +38,12 @@ export interface WorkerProcess {
   kill(): void;
   /** For a process that may wait before it starts (a queue): `handler` runs once it has. Absent: started at once. */
   onStart?(handler: () => void): void;
+  /**
+   * For a process that may wait before it starts (a queue): while it still waits, takes it out of the queue so
+   * that it never starts, and returns true; nothing is reported afterwards (no message, no exit). False once it
+   * has started. Absent: started at once, never withdrawn.
+   */
+  withdraw?(): boolean;
 }
 
 export type SpawnWorker = (kind: WorkerKind) => WorkerProcess;
@@ -48,6 +54,8 @@ export interface WorkerCall<K extends WorkerKind> {
   readonly answer: Promise<WorkerKinds[K]['result']>;
   control(command: WorkerControl): void;
   kill(): void;
+  /** See WorkerProcess.withdraw: true when the request never reached a process (`answer` then never settles). */
+  withdraw(): boolean;
 }
 
 export interface CallOptions<K extends WorkerKind> {
@@ -95,7 +103,12 @@ export function callWorker<K extends WorkerKind>(
     child.onExit((why) => settle(() => reject(Object.assign(new Error(options.crashMessage(why)), { code: 'CRASHED' }))));
   });
   child.send({ type: 'start', request });
-  return { answer, control: (command) => child.send({ type: command }), kill: () => child.kill() };
+  return {
+    answer,
+    control: (command) => child.send({ type: command }),
+    kill: () => child.kill(),
+    withdraw: () => child.withdraw?.() ?? false,
+  };
 }
 
 /** A LabError comes back as a LabError (same code, message, details), so the UI shows it as if raised here. */
@@ -113,6 +126,12 @@ export interface TrainingProcess {
   stop(): void;
   /** Ends the process at once (the run folder keeps what was saved). */
   kill(): void;
+  /**
+   * A run whose process still waits for a free worker (WorkerQueue) is taken out of the queue and never starts:
+   * true. Then no event follows, `done` never settles and nothing is written — the caller records the run's end
+   * (RunManager saves it as stopped). False once its process has started: use `stop`.
+   */
+  withdraw(): boolean;
   /** Settles when the run has ended: rejects when it fails or its process dies (the events have said why). */
   readonly done: Promise<TrainResult>;
 }
@@ -148,6 +167,7 @@ export function trainingLauncher(spawn: SpawnWorker): TrainingLauncher {
       resume: () => call.control('resume'),
       stop: () => call.control('stop'),
       kill: call.kill,
+      withdraw: call.withdraw,
       done,
     };
   };
