@@ -3,14 +3,14 @@
  * grid becomes two ordinary runs in the worker queue, both complete, and `sweeps.list` gives the sweep back with
  * each run's values and final losses, also from a fresh service over the same data folder (the app restarted).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../electron/app/service.js';
 import { ratioHistory, recentUpdateRatios } from '../../electron/engine/inspect/updateRatio.js';
 import { readStoredRun } from '../../electron/engine/run/runFolder.js';
-import { forkWorker } from '../../electron/engine/worker/client.js';
+import { forkWorker, type SpawnWorker } from '../../electron/engine/worker/client.js';
 import { validateRequest } from '../../electron/shared/channels.js';
 import type { SweepInfo } from '../../electron/shared/sweepTypes.js';
 
@@ -23,15 +23,18 @@ let tmp: string;
 let service: LabService;
 let datasetId: string;
 
-function makeService(): LabService {
-  return createLabService({ mode: 'serve', version: 'test', dataDir: path.join(tmp, 'data'), spawnWorker: forkWorker, workerLimit: 2, broadcast: () => {} });
+function makeService(spawnWorker: SpawnWorker = forkWorker, workerLimit = 2): LabService {
+  return createLabService({ mode: 'serve', version: 'test', dataDir: path.join(tmp, 'data'), spawnWorker, workerLimit, broadcast: () => {} });
 }
 
 async function settled(svc: LabService, id: string, timeoutMs = 120_000): Promise<SweepInfo> {
   const t0 = Date.now();
   for (;;) {
     const sweep = (await svc.handlers['sweeps.list'](undefined)).find((s) => s.id === id)!;
-    if (sweep.runs.every((r) => r.summary && ['completed', 'stopped', 'failed'].includes(r.summary.status) && r.summary.loss)) return sweep;
+    // Ended, with the final losses saved (a run stopped while queued never trained: it has none).
+    const ended = (r: SweepInfo['runs'][number]) =>
+      r.summary && ['completed', 'stopped', 'failed'].includes(r.summary.status) && (r.summary.loss || r.summary.steps === 0);
+    if (sweep.runs.every(ended)) return sweep;
     if (Date.now() - t0 > timeoutMs) throw new Error(`sweep ${id} did not finish: ${JSON.stringify(sweep.runs.map((r) => r.summary?.status))}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -156,11 +159,66 @@ describe('sweeps.start / sweeps.list', () => {
     const records = ids.map((id) => JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', id, 'run.json'), 'utf8')));
     expect(records.map((r) => r.status)).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
     expect(records[0].result.steps).toBe(40);
-    for (const r of records.slice(1)) expect(r.result.steps).toBeLessThan(r.config.train.steps);
+    for (const r of records.slice(1, 3)) expect(r.result.steps).toBeLessThan(r.config.train.steps);
+    // The queued one never trained.
+    expect(records[3].result).toBeNull();
     // Stopping again finds nothing to stop; an unknown sweep is named.
     expect((await service.handlers['sweeps.stop']({ sweepId: started.id })).status).toBe('stopped');
     await expect(service.handlers['sweeps.stop']({ sweepId: 'no-such-sweep' })).rejects.toThrow(/sweepId: no sweep 'no-such-sweep'/);
   }, 180_000);
+
+  it('a queued run that is stopped never starts a training process: it is saved as stopped at step 0', async () => {
+    // One worker: the first point trains, the other two wait in the queue. Every training process is counted.
+    const trainProcesses: string[] = [];
+    const counting: SpawnWorker = (kind) => {
+      if (kind === 'train') trainProcesses.push(kind);
+      return forkWorker(kind);
+    };
+    const svc = makeService(counting, 1);
+    const dataset = await svc.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') });
+    const started = await svc.handlers['sweeps.start']({
+      presetId: 'fix-softmax',
+      datasetId: dataset.id,
+      vary: [{ path: 'train.seed', values: [1, 2, 3] }],
+      steps: 50_000_000,
+    });
+    const ids = started.runs.map((r) => r.runId);
+    const t0 = Date.now();
+    while (!((await svc.handlers['runs.list'](undefined)).find((r) => r.id === ids[0])!.steps > 0)) {
+      if (Date.now() - t0 > 60_000) throw new Error('the first point did not start training');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(trainProcesses).toHaveLength(1);
+    expect(await svc.handlers['workers.get'](undefined)).toMatchObject({ queued: [{ runId: ids[1] }, { runId: ids[2] }] });
+
+    const stopping = await svc.handlers['sweeps.stop']({ sweepId: started.id });
+    // Answered once the queued ones are saved: they are stopped already, the training one still finishes its step.
+    expect(stopping.runs.slice(1).map((r) => r.summary?.status)).toEqual(['stopped', 'stopped']);
+    expect((await svc.handlers['workers.get'](undefined)).queued).toEqual([]);
+    const done = await settled(svc, started.id);
+    expect(done.runs.map((r) => r.summary!.status)).toEqual(['stopped', 'stopped', 'stopped']);
+    // Give a wrongly started process time to show up: the slot the first run freed must stay unused.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(trainProcesses).toHaveLength(1);
+
+    for (const [k, id] of ids.slice(1).entries()) {
+      const dir = path.join(tmp, 'data', 'runs', id);
+      // Only run.json: no metrics, snapshots or model, since nothing trained.
+      expect(readdirSync(dir)).toEqual(['run.json']);
+      const record = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+      expect(record).toMatchObject({ id, status: 'stopped', checkpointStep: 0, result: null, error: null, backend: null });
+      expect(record.config.train.seed).toBe(k + 2);
+      expect(record.vocab).toEqual(dataset.vocab);
+      expect(record.dataset.source).toEqual({ name: 'words.txt', path: dataset.path, bytes: dataset.bytes, sha256: dataset.sha256 });
+      expect(done.runs[k + 1].summary).toMatchObject({ steps: 0, loss: null, datasetName: 'words.txt', parameterCount: done.runs[0].summary!.parameterCount });
+    }
+    // The same data as the run that trained records (which read the file in its own process).
+    const trained = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', ids[0], 'run.json'), 'utf8'));
+    const queued = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', ids[1], 'run.json'), 'utf8'));
+    expect(queued.dataset).toEqual(trained.dataset);
+    expect(queued.vocab).toEqual(trained.vocab);
+    svc.shutdown();
+  }, 120_000);
 
   it('never overwrites a sweeps.json it cannot read', async () => {
     const file = path.join(tmp, 'data', 'sweeps.json');

@@ -1,7 +1,7 @@
 /**
  * One worker queue with a cap: a burst of requests never has more than `limit` processes alive, each waits its
- * turn in order and is answered, the UI sees who runs and who waits, a request killed while waiting never
- * starts, and a job's time limit counts from its start, not from its place in the queue.
+ * turn in order and is answered, the UI sees who runs and who waits, a request killed or withdrawn while waiting
+ * never starts, and a job's time limit counts from its start, not from its place in the queue.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkerQueue } from '../../electron/app/workerQueue.js';
@@ -107,6 +107,37 @@ describe('worker queue', () => {
     fake.children[0].answer({ eps: 1, layers: [] });
     await first.answer;
     expect(fake.children).toHaveLength(1);
+  });
+
+  it('a training run withdrawn while it waits leaves the queue silently and never starts; a started one cannot be', async () => {
+    const fake = fakeProcesses();
+    const states: WorkerQueueState[] = [];
+    const queue = new WorkerQueue(fake.spawn, 1, (s) => states.push(s));
+    const launch = trainingLauncher(queue.spawn);
+    const request = (runDir: string) => ({ runDir, config: {} as never, dataset: { kind: 'builtin' as const }, backend: 'auto' as const });
+    const firstEvents: unknown[] = [];
+    const waitingEvents: unknown[] = [];
+    const first = launch(request('/runs/a'), (e) => firstEvents.push(e));
+    const waiting = launch(request('/runs/b'), (e) => waitingEvents.push(e));
+    const third = launch(request('/runs/c'), () => {});
+    waiting.pause(); // buffered for a start that never comes
+    expect(first.withdraw()).toBe(false); // it has a process: only `stop` reaches it
+    expect(waiting.withdraw()).toBe(true);
+    expect(waiting.withdraw()).toBe(false); // once
+    expect(queue.state().queued).toEqual([{ kind: 'train', runId: 'c' }]);
+    expect(states.at(-1)!.queued).toEqual([{ kind: 'train', runId: 'c' }]);
+    fake.children[0].answer({ steps: 1 });
+    await first.done;
+    // The freed worker went to the next in line; the withdrawn run got no process and heard nothing.
+    expect(fake.children.map((c) => (c.sent[0] as { request: { runDir: string } }).request.runDir)).toEqual(['/runs/a', '/runs/c']);
+    expect(fake.children[1].sent).toHaveLength(1);
+    expect(waitingEvents).toEqual([]);
+    let settled = false;
+    void waiting.done.finally(() => (settled = true));
+    fake.children[1].answer({ steps: 2 });
+    await third.done;
+    expect(settled).toBe(false);
+    expect(fake.peak()).toBe(1);
   });
 
   it("a job's time limit counts from its start, not from its wait in the queue", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../electron/shared/contract.js';
-import { assignColorSlots, RUN_COLORS, slotColor, sortRuns } from '../../renderer/src/lib/runTable.js';
+import { assignColorSlots, hasSavedModel, RUN_COLORS, slotColor, sortRuns } from '../../renderer/src/lib/runTable.js';
 
 function run(id: string, over: Partial<RunSummary>): RunSummary {
   return {
@@ -59,5 +59,15 @@ describe('assignColorSlots', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `r${i}`);
     const colours = new Set([...assignColorSlots(new Map(), ids).values()].map(slotColor));
     expect(colours.size).toBe(RUN_COLORS.length);
+  });
+});
+
+describe('hasSavedModel', () => {
+  it('offers completed runs and runs stopped after training, not a run stopped while it waited in the queue', () => {
+    expect(hasSavedModel(run('done', {}))).toBe(true);
+    expect(hasSavedModel(run('stopped-mid-run', { status: 'stopped', steps: 40 }))).toBe(true);
+    expect(hasSavedModel(run('stopped-queued', { status: 'stopped', steps: 0, loss: null, lastLoss: null }))).toBe(false);
+    expect(hasSavedModel(run('training', { status: 'running', loss: null }))).toBe(false);
+    expect(hasSavedModel(run('failed', { status: 'failed', loss: null }))).toBe(false);
   });
 });

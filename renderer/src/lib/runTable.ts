@@ -1,9 +1,18 @@
 /**
- * The Runs table's sorting and the overlay's colours. Pure: unit-tested in test/renderer/runTable.test.ts.
+ * The Runs table's sorting, the overlay's colours and which runs the model pickers offer. Pure: unit-tested in
+ * test/renderer/runTable.test.ts.
  */
 import type { RunSummary } from '../../../electron/shared/contract.js';
 
 export type RunColumn = 'name' | 'preset' | 'dataset' | 'date' | 'status' | 'parameters' | 'steps' | 'train' | 'dev' | 'test' | 'backend';
+
+/**
+ * Whether a run saved a trained model (what Fold, Sample and Backprop open): completed, or stopped after training.
+ * A run stopped while it waited in the worker queue is `stopped` too, but it never trained: no result, no model.
+ */
+export function hasSavedModel(r: RunSummary): boolean {
+  return (r.status === 'completed' || r.status === 'stopped') && r.loss !== null;
+}
 
 /** The value a column sorts by; null (unknown, e.g. a loss of a running run) always sorts last. */
 function cell(r: RunSummary, column: RunColumn): string | number | null {
