@@ -250,7 +250,9 @@ describe.skipIf(!ready)('the Sweep view in Chromium through lab serve', () => {
         expect([r.status, record.status, record.result.steps]).toEqual(['completed', 'completed', 300]);
       } else {
         expect([r.status, record.status]).toEqual(['stopped', 'stopped']);
-        expect(record.result.steps).toBeLessThan(4_000_000);
+        // One that trained stopped early; one still waiting for a worker never started (no result, no metrics).
+        if (record.result) expect(record.result.steps).toBeLessThan(4_000_000);
+        else expect(existsSync(path.join(dataDir, 'runs', r.runId, 'metrics.jsonl'))).toBe(false);
       }
     }
 
