@@ -47,6 +47,8 @@ export class RunUpdateBatcher {
     const u = this.pendingFor(runId);
     switch (event.type) {
       case 'started':
+        // Field by field (no `type`, nothing else a worker might add); typed as the engine's RunStarted, so a field
+        // the engine adds does not compile here until it is passed on.
         u.started = {
           backend: event.backend,
           examples: event.examples,

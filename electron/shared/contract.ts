@@ -34,6 +34,7 @@ import type {
 } from '../engine/train/types.js';
 import type { SplitName } from '../engine/data/summary.js';
 import type { BackpropTable } from '../engine/backprop/tableTypes.js';
+import type { RunStarted } from '../engine/run/runEvents.js';
 
 export type {
   BackpropTable,
@@ -179,16 +180,8 @@ export interface RunUpdate {
   runId: string;
   /** Present when the status changed. */
   status?: RunStatus;
-  /** Sent once, when the training process has prepared data and model. */
-  started?: {
-    backend: BackendReport;
-    examples: Record<SplitName, number>;
-    vocab: string[];
-    params: string[];
-    parameterCount: number;
-    /** Entropy of the training split's next-token frequencies (nats): where a context-free model stalls. */
-    unigramEntropy: number | null;
-  };
+  /** Sent once, when the training process has prepared data and model: the engine's own `started` report. */
+  started?: RunStarted;
   /** Latest progress (step, loss, steps/s, ETA). */
   progress?: TrainProgress;
   /** New per-step losses only. */

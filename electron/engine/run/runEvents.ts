@@ -8,18 +8,20 @@ import type { SplitName } from '../data/summary.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import type { EvalPoint, LossChunk, TrainProgress, TrainResult, UpdateRatioChunk } from '../train/types.js';
 
+/** What a run reports once its data and model are ready; the UI receives it unchanged (RunUpdate.started). */
+export interface RunStarted {
+  backend: BackendReport;
+  examples: Record<SplitName, number>;
+  vocab: string[];
+  /** Trainable parameter names in canonical order (columns of update-ratio chunks). */
+  params: string[];
+  parameterCount: number;
+  /** Entropy of the training split's next-token frequencies (nats): the floor of a context-free model. */
+  unigramEntropy: number | null;
+}
+
 export type RunEvent =
-  | {
-      type: 'started';
-      backend: BackendReport;
-      examples: Record<SplitName, number>;
-      vocab: string[];
-      /** Trainable parameter names in canonical order (columns of update-ratio chunks). */
-      params: string[];
-      parameterCount: number;
-      /** Entropy of the training split's next-token frequencies (nats): the floor of a context-free model. */
-      unigramEntropy: number | null;
-    }
+  | ({ type: 'started' } & RunStarted)
   | { type: 'progress'; progress: TrainProgress; loss: LossChunk; ratios: UpdateRatioChunk | null }
   | { type: 'eval'; point: EvalPoint }
   | { type: 'snapshot'; snapshot: InspectionSnapshot }
