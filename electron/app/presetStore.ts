@@ -1,15 +1,15 @@
 /**
- * Presets for the gallery: the built-in ones of PRESETS.md plus the user's own, saved as one JSON file in the
- * app's data folder (written atomically). A user preset is just a titled ExperimentConfig.
+ * Presets for the gallery: the built-in ones of PRESETS.md plus the user's own, saved as one JSON list in the
+ * app's data folder (jsonListFile.ts: written atomically, one change at a time). A user preset is just a titled
+ * ExperimentConfig. An unreadable presets.json shows no user presets and is replaced by the next save.
  */
-import { promises as fs } from 'node:fs';
 import { LabError } from '../engine/errors.js';
-import { writeFileAtomic } from '../engine/io/atomic.js';
 import { PRESETS } from '../engine/model/presets.js';
 import { parameterCount } from '../engine/model/params.js';
 import type { RequestOf } from '../shared/channels.js';
 import type { PresetInfo } from '../shared/contract.js';
 import { experimentConfigSchema } from '../shared/schemas.js';
+import { JsonListFile } from './jsonListFile.js';
 
 /** names.txt's vocabulary (26 letters + '.'): the parameter counts PRESETS.md lists. */
 export const REFERENCE_VOCAB_SIZE = 27;
@@ -32,8 +32,18 @@ export function slugify(title: string): string {
   );
 }
 
+/** An entry that still validates (one edited by hand or of an older format is skipped). */
+function isStoredPreset(p: unknown): p is StoredPreset {
+  const v = p as Partial<StoredPreset> | null;
+  return typeof v?.id === 'string' && typeof v?.title === 'string' && experimentConfigSchema.safeParse(v?.config).success;
+}
+
 export class PresetStore {
-  constructor(private readonly file: string) {}
+  private readonly user: JsonListFile<StoredPreset>;
+
+  constructor(file: string) {
+    this.user = new JsonListFile({ file, noun: 'presets', isEntry: isStoredPreset, unreadable: 'replace' });
+  }
 
   async list(): Promise<PresetInfo[]> {
     const builtIn: PresetInfo[] = PRESETS.map((p) => ({
@@ -45,7 +55,7 @@ export class PresetStore {
       parameterCount: parameterCount(p.config.model, REFERENCE_VOCAB_SIZE),
       user: false,
     }));
-    const user = (await this.readUser()).map(toInfo);
+    const user = (await this.user.read()).map(toInfo);
     return [...builtIn, ...user];
   }
 
@@ -60,37 +70,15 @@ export class PresetStore {
       description: request.description,
       config: { ...request.config, preset: id },
     };
-    const user = (await this.readUser()).filter((p) => p.id !== id);
-    user.push(preset);
-    await writeFileAtomic(this.file, JSON.stringify(user, null, 2) + '\n');
+    await this.user.update((user) => [...user.filter((p) => p.id !== id), preset]);
     return toInfo(preset);
   }
 
   async delete(id: string): Promise<void> {
-    const user = await this.readUser();
-    if (!user.some((p) => p.id === id)) throw new LabError('CONFIG', `no user preset "${id}"`);
-    await writeFileAtomic(this.file, JSON.stringify(user.filter((p) => p.id !== id), null, 2) + '\n');
-  }
-
-  /** The user's presets; entries that no longer validate (edited by hand, older format) are skipped. */
-  private async readUser(): Promise<StoredPreset[]> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch {
-      return [];
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return [];
-    }
-    if (!Array.isArray(raw)) return [];
-    return raw.filter(
-      (p): p is StoredPreset =>
-        typeof p?.id === 'string' && typeof p?.title === 'string' && experimentConfigSchema.safeParse(p?.config).success,
-    );
+    await this.user.update((user) => {
+      if (!user.some((p) => p.id === id)) throw new LabError('CONFIG', `no user preset "${id}"`);
+      return user.filter((p) => p.id !== id);
+    });
   }
 }
 

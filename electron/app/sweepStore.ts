@@ -4,11 +4,10 @@
  * sweep's definition — what was varied, which run holds which values — kept in `<dataDir>/sweeps.json`.
  *
  * The runs themselves stay ordinary run folders; a sweep only remembers their ids, so deleting a run leaves the
- * sweep listed with that point marked missing.
+ * sweep listed with that point marked missing. A sweeps.json that cannot be read back is never overwritten
+ * (jsonListFile.ts, rule 'refuse'): it lists no sweeps, and a new sweep is refused naming the file.
  */
-import { promises as fs } from 'node:fs';
 import { LabError } from '../engine/errors.js';
-import { writeFileAtomic } from '../engine/io/atomic.js';
 import { findPreset } from '../engine/model/presets.js';
 import { listRuns, newRunId } from '../engine/run/runFolder.js';
 import { expandGrid, type VaryAxis } from '../engine/sweep/grid.js';
@@ -26,6 +25,7 @@ import type {
   SweepRunState,
   SweepStatus,
 } from '../shared/sweepTypes.js';
+import { JsonListFile } from './jsonListFile.js';
 import type { PresetStore } from './presetStore.js';
 import type { RunManager } from './runManager.js';
 
@@ -65,13 +65,21 @@ export function recipeInfos(): SweepRecipeInfo[] {
   return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
 }
 
+/** A saved definition as far as listing needs it (anything else in the file is skipped). */
+function isSweepDefinition(d: unknown): d is SweepDefinition {
+  const v = d as Partial<SweepDefinition> | null;
+  return typeof v?.id === 'string' && Array.isArray(v?.runs);
+}
+
 export class SweepStore {
-  /** One write at a time (two sweeps started together must not lose one another). */
-  private writing: Promise<unknown> = Promise.resolve();
+  /** The saved definitions, oldest first. */
+  private readonly saved: JsonListFile<SweepDefinition>;
   /** Per-layer summaries of finished runs (their folders no longer change), by run id. */
   private readonly layerCache = new Map<string, Promise<RunLayerSummary | null>>();
 
-  constructor(private readonly options: SweepStoreOptions) {}
+  constructor(private readonly options: SweepStoreOptions) {
+    this.saved = new JsonListFile({ file: options.file, noun: 'sweeps', isEntry: isSweepDefinition, unreadable: 'refuse' });
+  }
 
   async start(request: RequestOf<'sweeps.start'>): Promise<SweepInfo> {
     const { base, vary, preset, recipe, label } = await this.resolve(request);
@@ -81,7 +89,7 @@ export class SweepStore {
     // Every point is checked before any run starts: a refused value starts nothing.
     const points = expandGrid(config, vary, validatePoint);
     // A sweeps.json that cannot be saved to refuses the sweep before any of its runs starts.
-    await this.read(true);
+    await this.saved.readForUpdate();
     const datasetName = this.options.datasetName(request.datasetId);
     const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto'), values: p.values }));
     const definition: SweepDefinition = {
@@ -96,7 +104,7 @@ export class SweepStore {
       vary,
       runs: started.map((s) => ({ runId: s.summary.id, values: s.values })),
     };
-    await this.update((all) => [...all, definition]);
+    await this.saved.update((all) => [...all, definition]);
     return {
       ...definition,
       status: 'running',
@@ -109,7 +117,7 @@ export class SweepStore {
    * leaves the queue without starting a process; each is saved as `stopped`. Finished runs are kept as they are.
    */
   async stop(sweepId: string): Promise<SweepInfo> {
-    const definition = (await this.read()).find((d) => d.id === sweepId);
+    const definition = (await this.saved.read()).find((d) => d.id === sweepId);
     if (!definition) throw new LabError('RUN', `sweepId: no sweep '${sweepId}'`);
     const live = definition.runs.filter((r) => this.options.runs.isLive(r.runId));
     await Promise.all(live.map((r) => this.options.runs.stop(r.runId)));
@@ -118,7 +126,7 @@ export class SweepStore {
 
   /** Saved sweeps, newest first, each run with its summary now. */
   async list(): Promise<SweepInfo[]> {
-    const all = await this.read();
+    const all = await this.saved.read();
     if (all.length === 0) return [];
     const summaries = new Map((await this.options.runs.list()).map((s) => [s.id, s]));
     const speeds = new Map<string, number>();
@@ -189,36 +197,5 @@ export class SweepStore {
     }
     const base = request.baseConfig!;
     return { base, vary: request.vary, preset: base.preset, recipe: null, label: base.preset ?? 'custom' };
-  }
-
-  /** The saved definitions, oldest first; a missing or unreadable file is no sweeps (the runs are still in Runs). */
-  private async read(forWrite = false): Promise<SweepDefinition[]> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.options.file, 'utf8');
-    } catch {
-      return [];
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    if (!Array.isArray(raw)) {
-      // Never overwrite a file we cannot read back: the user may want what is in it.
-      if (forWrite) throw new LabError('CONFIG', `${this.options.file}: not a list of sweeps; move it away to save new sweeps`);
-      return [];
-    }
-    return (raw as SweepDefinition[]).filter((d) => typeof d?.id === 'string' && Array.isArray(d?.runs));
-  }
-
-  private update(change: (all: SweepDefinition[]) => SweepDefinition[]): Promise<void> {
-    const next = this.writing.then(async () => {
-      const all = change(await this.read(true));
-      await writeFileAtomic(this.options.file, JSON.stringify(all, null, 2) + '\n');
-    });
-    this.writing = next.catch(() => {});
-    return next;
   }
 }

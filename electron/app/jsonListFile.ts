@@ -1,0 +1,83 @@
+/**
+ * A JSON file in the data folder that holds a list of entries (presets.json, sweeps.json): read for showing,
+ * changed by rewriting it atomically, one change at a time.
+ *
+ * Showing is lenient: a missing or unreadable file is no entries, and entries that are not the store's (edited
+ * by hand, an older format) are skipped. Writing follows the store's rule for a file that exists but cannot be
+ * read back as a list (truncated, not JSON, another shape, not readable):
+ *   - 'refuse': it is never overwritten; every change is refused with one line naming the file, so the user
+ *     can move it away and keep what is in it;
+ *   - 'replace': it counts as empty, and the next change replaces it.
+ */
+import { promises as fs } from 'node:fs';
+import { LabError } from '../engine/errors.js';
+import { writeFileAtomic } from '../engine/io/atomic.js';
+import { errnoCode } from '../engine/io/ioError.js';
+
+export type UnreadableListRule = 'refuse' | 'replace';
+
+export interface JsonListFileOptions<T> {
+  file: string;
+  /** What the list holds, plural, for the refusal ("sweeps"). */
+  noun: string;
+  /** Whether a value is one of the store's entries; others are skipped. */
+  isEntry(value: unknown): value is T;
+  unreadable: UnreadableListRule;
+}
+
+/** Entries read, or why the file is not a list (null reason: read, or absent). */
+type ReadResult<T> = { entries: T[]; problem: string | null };
+
+export class JsonListFile<T> {
+  /** Changes one after another: two started together must not lose one another. */
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: JsonListFileOptions<T>) {}
+
+  get file(): string {
+    return this.options.file;
+  }
+
+  /** The entries, in file order; none when the file is missing or unreadable. */
+  async read(): Promise<T[]> {
+    return (await this.load()).entries;
+  }
+
+  /** The entries a change would start from; under 'refuse', throws for a file that exists but is unreadable. */
+  async readForUpdate(): Promise<T[]> {
+    const { entries, problem } = await this.load();
+    if (problem !== null && this.options.unreadable === 'refuse') {
+      const { file, noun } = this.options;
+      throw new LabError('CONFIG', `${file}: not a list of ${noun} (${problem}); move it away to save new ${noun}`);
+    }
+    return entries;
+  }
+
+  /** Rewrites the file with `change(entries)`; a change that throws writes nothing. Returns what was written. */
+  update(change: (entries: T[]) => T[]): Promise<T[]> {
+    const next = this.writing.then(async () => {
+      const entries = change(await this.readForUpdate());
+      await writeFileAtomic(this.options.file, JSON.stringify(entries, null, 2) + '\n');
+      return entries;
+    });
+    this.writing = next.catch(() => {});
+    return next;
+  }
+
+  private async load(): Promise<ReadResult<T>> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.options.file, 'utf8');
+    } catch (e) {
+      return { entries: [], problem: errnoCode(e) === 'ENOENT' ? null : `cannot be read: ${errnoCode(e) ?? (e as Error).message}` };
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { entries: [], problem: 'not valid JSON' };
+    }
+    if (!Array.isArray(raw)) return { entries: [], problem: `a JSON ${raw === null ? 'null' : typeof raw} instead of a list` };
+    return { entries: raw.filter((v): v is T => this.options.isEntry(v)), problem: null };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The JSON list files of the data folder (presets.json, sweeps.json) against hostile contents: truncated JSON,
+ * other shapes, foreign entries, a folder in the file's place. Both rules: 'refuse' never overwrites what it
+ * cannot read (the bytes stay as they were) and names the file in one line; 'replace' lists nothing and the
+ * next change replaces it. Then both stores on the same files.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { JsonListFile, type UnreadableListRule } from '../../electron/app/jsonListFile.js';
+import { PresetStore } from '../../electron/app/presetStore.js';
+import { RunManager } from '../../electron/app/runManager.js';
+import { SweepStore } from '../../electron/app/sweepStore.js';
+import { LabError } from '../../electron/engine/errors.js';
+import { findPreset, PRESETS } from '../../electron/engine/model/presets.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-json-list-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Entry {
+  id: string;
+}
+const isEntry = (v: unknown): v is Entry => typeof (v as Entry | null)?.id === 'string';
+let n = 0;
+function listFile(content: string | null, unreadable: UnreadableListRule): JsonListFile<Entry> {
+  const file = path.join(tmp, `list-${n++}.json`);
+  if (content !== null) writeFileSync(file, content);
+  return new JsonListFile({ file, noun: 'things', isEntry, unreadable });
+}
+
+const SAVED = JSON.stringify([{ id: 'a' }, { id: 'b' }], null, 2) + '\n';
+
+/** Contents that are not a list of entries, with the reason the refusal gives. */
+const HOSTILE: [string, string, string][] = [
+  ['truncated JSON', SAVED.slice(0, SAVED.length / 2), 'not valid JSON'],
+  ['an empty file', '', 'not valid JSON'],
+  ['a hand-edited line', '{ hand-edited', 'not valid JSON'],
+  ['an object', '{"runs": [{"id": "a"}]}', 'a JSON object instead of a list'],
+  ['null', 'null', 'a JSON null instead of a list'],
+  ['a number', '42', 'a JSON number instead of a list'],
+  ['a string', '"[]"', 'a JSON string instead of a list'],
+  ['UTF-16 bytes', '\ufeff[{"id":"a"}]'.split('').join('\u0000'), 'not valid JSON'],
+];
+
+describe("rule 'refuse' (sweeps.json)", () => {
+  it.each(HOSTILE)('%s: lists nothing, refuses every change in one line naming the file, and leaves the bytes as they were', async (_, content, reason) => {
+    const list = listFile(content, 'refuse');
+    expect(await list.read()).toEqual([]);
+    const error = await list.update((all) => [...all, { id: 'new' }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as LabError).message).toBe(`${list.file}: not a list of things (${reason}); move it away to save new things`);
+    await expect(list.readForUpdate()).rejects.toThrow(LabError);
+    expect(readFileSync(list.file, 'utf8')).toBe(content);
+  });
+
+  it('a folder in the file\'s place is refused, not replaced', async () => {
+    const list = listFile(null, 'refuse');
+    mkdirSync(list.file);
+    expect(await list.read()).toEqual([]);
+    await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (cannot be read: EISDIR)`);
+  });
+
+  it('a missing file is an empty list; foreign entries of a list are skipped; changes made together are all kept', async () => {
+    const missing = listFile(null, 'refuse');
+    expect(await missing.read()).toEqual([]);
+    await Promise.all(['x', 'y', 'z'].map((id) => missing.update((all) => [...all, { id }])));
+    expect(JSON.parse(readFileSync(missing.file, 'utf8'))).toEqual([{ id: 'x' }, { id: 'y' }, { id: 'z' }]);
+
+    const mixed = listFile(JSON.stringify([{ id: 'a' }, null, 7, { id: 3 }, { name: 'b' }, { id: 'c' }]), 'refuse');
+    expect(await mixed.read()).toEqual([{ id: 'a' }, { id: 'c' }]);
+    // A change that throws writes nothing, and the next one still runs.
+    await expect(mixed.update(() => { throw new Error('no'); })).rejects.toThrow('no');
+    expect(await mixed.update((all) => all.filter((e) => e.id !== 'a'))).toEqual([{ id: 'c' }]);
+    expect(JSON.parse(readFileSync(mixed.file, 'utf8'))).toEqual([{ id: 'c' }]);
+  });
+});
+
+describe("rule 'replace' (presets.json)", () => {
+  it.each(HOSTILE)('%s: lists nothing, and the next change replaces it', async (_, content) => {
+    const list = listFile(content, 'replace');
+    expect(await list.read()).toEqual([]);
+    expect(await list.readForUpdate()).toEqual([]);
+    await list.update((all) => [...all, { id: 'new' }]);
+    expect(JSON.parse(readFileSync(list.file, 'utf8'))).toEqual([{ id: 'new' }]);
+  });
+});
+
+describe('the stores on hostile files', () => {
+  it('PresetStore: an unreadable presets.json shows the built-in presets only; a save replaces it', async () => {
+    const file = path.join(tmp, 'presets.json');
+    writeFileSync(file, '[{"id": "mine", "title": "Mine", "config": ');
+    const store = new PresetStore(file);
+    expect((await store.list()).map((p) => p.id)).toEqual(PRESETS.map((p) => p.id));
+    const saved = await store.save({ title: 'My Zero Init', description: 'd', config: findPreset('zero-init')!.config });
+    expect(saved.id).toBe('my-zero-init');
+    expect(JSON.parse(readFileSync(file, 'utf8')).map((p: { id: string }) => p.id)).toEqual(['my-zero-init']);
+    // An entry that no longer validates is skipped, the rest kept.
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify([{ id: 'broken', title: 'Broken', config: { model: 1 } }, ...stored]));
+    expect((await store.list()).filter((p) => p.user).map((p) => p.id)).toEqual(['my-zero-init']);
+    await store.delete('my-zero-init');
+    await expect(store.delete('my-zero-init')).rejects.toThrow('no user preset "my-zero-init"');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual([]);
+  });
+
+  it('SweepStore: an unreadable sweeps.json lists no sweeps, and a new sweep is refused before any run starts, the file unchanged', async () => {
+    const file = path.join(tmp, 'sweeps.json');
+    const runsStarted: string[] = [];
+    const runs = new RunManager({ runsRoot: path.join(tmp, 'runs'), launch: () => { throw new Error('no training here'); }, emitUpdate() {}, emitChanged() {} });
+    const store = new SweepStore({
+      file,
+      presets: new PresetStore(path.join(tmp, 'sweep-presets.json')),
+      runs,
+      startRun: (config) => {
+        runsStarted.push(config.preset ?? 'custom');
+        throw new Error('no training here');
+      },
+      datasetName: () => 'words.txt',
+    });
+    for (const [what, content, reason] of [HOSTILE[0], HOSTILE[3]]) {
+      writeFileSync(file, content);
+      expect(await store.list(), what).toEqual([]);
+      await expect(store.start({ presetId: 'zero-init', datasetId: 'd', vary: [{ path: 'train.seed', values: [1, 2] }] })).rejects.toThrow(
+        `${file}: not a list of sweeps (${reason}); move it away to save new sweeps`,
+      );
+      expect(readFileSync(file, 'utf8'), what).toBe(content);
+    }
+    expect(runsStarted).toEqual([]);
+  });
+});
