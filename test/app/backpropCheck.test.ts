@@ -2,39 +2,15 @@
  * The `backprop.check` channel end to end without a UI: the service answers from a real model-job process
  * (child_process.fork, as serve uses) — a preset at initialisation and a trained run at its final parameters.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabService, type LabService } from '../../electron/app/service.js';
+import { describe, expect, it } from 'vitest';
 import { BACKPROP_HISTOGRAM_BINS, BACKPROP_VALUES_SHOWN } from '../../electron/engine/backprop/backpropTable.js';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
-import { forkWorker } from '../../electron/engine/worker/client.js';
 import { validateRequest } from '../../electron/shared/channels.js';
-import type { RunUpdate } from '../../electron/shared/contract.js';
+import { testLab } from '../helpers/labService.js';
 
-let tmp: string;
-let service: LabService;
-const updates: RunUpdate[] = [];
-
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-backprop-'));
-  service = createLabService({
-    mode: 'serve',
-    version: 'test',
-    dataDir: path.join(tmp, 'data'),
-    spawnWorker: forkWorker,
-    broadcast: (channel, payload) => {
-      if (channel === 'runs.update') updates.push(payload as RunUpdate);
-    },
-  });
-});
-
-afterAll(() => {
-  service?.shutdown();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const lab = testLab('lab-backprop-');
+const service = lab.service;
 
 // The lecture's backward order (as `lab backprop --preset backprop-ninja` prints it), then the two fused shortcuts.
 const NINJA_ORDER = [
@@ -84,11 +60,7 @@ describe('backprop.check', () => {
     config.train.evalEvery = 100;
     const dataset = await service.handlers['dataset.loadBuiltIn'](undefined);
     const started = await service.handlers['runs.start']({ config, datasetId: dataset.id, backend: 'cpu' });
-    const t0 = Date.now();
-    while (!updates.some((u) => u.runId === started.id && (u.result || u.error))) {
-      if (Date.now() - t0 > 90_000) throw new Error('run did not finish');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await lab.finished(started.id);
     const table = await service.handlers['backprop.check']({ runId: started.id });
     expect(table.what).toBe(`run ${started.id} at its final parameters`);
     expect(table.rows.map((r) => r.name)).toEqual(NINJA_ORDER);

@@ -4,26 +4,18 @@
  * final run.json and a restart of the service; every window hears `runs.changed`; bad requests are refused by
  * the channel's schema or the engine's rules, as a typed error of one line naming the field.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../electron/app/dispatch.js';
-import { createLabService, type LabService } from '../../electron/app/service.js';
+import type { LabService } from '../../electron/app/service.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
-import { forkWorker } from '../../electron/engine/worker/client.js';
 import type { RunSummary } from '../../electron/shared/contract.js';
+import { TEST_NAMES, testLab } from '../helpers/labService.js';
 
-const WORDS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily'];
-
-let tmp: string;
-let service: LabService;
-const changed: string[][] = [];
+const lab = testLab('lab-label-', { workerLimit: 1, batchIntervalMs: 20 });
+const { service, changed } = lab;
 let datasetId: string;
-
-function makeService(broadcast: Parameters<typeof createLabService>[0]['broadcast'] = () => {}): LabService {
-  return createLabService({ mode: 'serve', version: 'test', dataDir: path.join(tmp, 'data'), spawnWorker: forkWorker, workerLimit: 1, broadcast, batchIntervalMs: 20 });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const t0 = Date.now();
@@ -38,16 +30,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 const listed = async (svc: LabService, id: string): Promise<RunSummary | undefined> => (await svc.handlers['runs.list'](undefined)).find((r) => r.id === id);
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-label-'));
-  service = makeService((channel, payload) => {
-    if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);
-  });
-  datasetId = (await service.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') })).id;
-});
-
-afterAll(() => {
-  service?.shutdown();
-  rmSync(tmp, { recursive: true, force: true });
+  datasetId = (await lab.upload(TEST_NAMES.slice(0, 12))).id;
 });
 
 describe('runs.label', () => {
@@ -73,14 +56,14 @@ describe('runs.label', () => {
       const r = await listed(service, id);
       return r && r.status === 'stopped' && r.loss ? r : undefined;
     });
-    const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', id, 'run.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(path.join(lab.runDir(id), 'run.json'), 'utf8'));
     expect(record.status).toBe('stopped'); // written by the trainer after the rename …
     expect(done).toMatchObject({ name: 'deep BN, lr 0.1', note: 'Why: compare with kaiming.\nSecond line.' }); // … which kept it
     expect((await service.handlers['runs.get']({ runId: id })).summary).toMatchObject({ name: 'deep BN, lr 0.1', note: 'Why: compare with kaiming.\nSecond line.' });
 
     // Only the note changes; the name stays. Then a fresh service (the app restarted) reads both.
     await service.handlers['runs.label']({ runId: id, note: 'edited' });
-    const again = makeService();
+    const again = lab.another();
     try {
       expect(await listed(again, id)).toMatchObject({ name: 'deep BN, lr 0.1', note: 'edited' });
     } finally {

@@ -4,12 +4,9 @@
  * inspector's diagnosis for exercise 1, fold & compare & export for exercise 2, sampling, deletion, and a
  * killed trainer turning into a failed run.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabService, type LabService } from '../../electron/app/service.js';
-import { forkWorker } from '../../electron/engine/worker/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { importLayersModel } from '../../electron/engine/io/layers.js';
 import { decodeModelSafetensors } from '../../electron/engine/io/safetensors.js';
@@ -17,18 +14,10 @@ import { createBackend } from '../../electron/engine/compute/select.js';
 import { openRun } from '../../electron/engine/run/openRun.js';
 import { maxAbsDiff, randomContexts } from '../../electron/engine/io/verify.js';
 import type { ExperimentConfig, RunUpdate } from '../../electron/shared/contract.js';
+import { TEST_NAMES, testLab } from '../helpers/labService.js';
 
-const WORDS = [
-  'emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily',
-  'elizabeth', 'mila', 'ella', 'avery', 'sofia', 'camila', 'aria', 'scarlett', 'victoria', 'madison', 'luna', 'grace',
-  'chloe', 'penelope', 'layla', 'riley', 'zoey', 'nora', 'lily', 'eleanor', 'hannah', 'lillian', 'addison', 'aubrey',
-  'ellie', 'stella', 'natalie', 'zoe', 'leah', 'hazel', 'violet', 'aurora', 'savannah', 'audrey', 'brooklyn', 'bella',
-];
-
-let tmp: string;
-let service: LabService;
-const updates: RunUpdate[] = [];
-const changed: string[][] = [];
+const lab = testLab('lab-service-');
+const { service, updates, changed } = lab;
 let datasetId: string;
 
 function config(presetId: string, steps: number): ExperimentConfig {
@@ -40,41 +29,10 @@ function config(presetId: string, steps: number): ExperimentConfig {
   return c;
 }
 
-/** Resolves when the run's final update (result or failure) has arrived. */
-function finished(runId: string, timeoutMs = 90_000): Promise<RunUpdate> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const poll = () => {
-      const end = updates.find((u) => u.runId === runId && (u.result || u.error));
-      if (end) return resolve(end);
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`run ${runId} did not finish`));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
-
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-service-'));
-  writeFileSync(path.join(tmp, 'words.txt'), WORDS.join('\n') + '\n');
-  service = createLabService({
-    mode: 'serve',
-    version: 'test',
-    dataDir: path.join(tmp, 'data'),
-    spawnWorker: forkWorker,
-    broadcast: (channel, payload) => {
-      if (channel === 'runs.update') updates.push(payload as RunUpdate);
-      if (channel === 'runs.changed') changed.push((payload as { runIds: string[] }).runIds);
-    },
-  });
-  const summary = await service.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') });
+  const summary = await lab.upload(TEST_NAMES);
   datasetId = summary.id;
-  expect(summary.wordCount).toBe(WORDS.length);
-});
-
-afterAll(() => {
-  service?.shutdown();
-  rmSync(tmp, { recursive: true, force: true });
+  expect(summary.wordCount).toBe(TEST_NAMES.length);
 });
 
 describe('runs through training processes', () => {
@@ -82,7 +40,7 @@ describe('runs through training processes', () => {
     const t0 = Date.now();
     const started = await service.handlers['runs.start']({ config: config('zero-init', 600), datasetId, backend: 'auto' });
     expect(started.status).toBe('starting');
-    const end = await finished(started.id);
+    const end = await lab.finished(started.id);
     const seconds = (Date.now() - t0) / 1000;
     expect(end.status).toBe('completed');
 
@@ -115,7 +73,7 @@ describe('runs through training processes', () => {
 
     // The dataset is named as the user named the upload, never by the server's upload path (issue 10, defect 2).
     expect(line.datasetName).toBe('words.txt');
-    const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', started.id, 'run.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(path.join(lab.runDir(started.id), 'run.json'), 'utf8'));
     expect(record.dataset.source.name).toBe('words.txt');
 
     const { words } = await service.handlers.sample({ source: { kind: 'run', runId: started.id }, count: 5, seed: 7 });
@@ -126,7 +84,7 @@ describe('runs through training processes', () => {
 
   it('bn3-fold: fold plan, comparison with equal logits, export that reloads with equal logits', async () => {
     const started = await service.handlers['runs.start']({ config: config('bn3-fold', 300), datasetId, backend: 'auto' });
-    expect((await finished(started.id)).status).toBe('completed');
+    expect((await lab.finished(started.id)).status).toBe('completed');
 
     const plan = await service.handlers['fold.preview']({ runId: started.id });
     expect(plan.layers.map((l) => l.layer)).toEqual([1, 2, 3]);
@@ -140,14 +98,14 @@ describe('runs through training processes', () => {
     expect(cmp.parameterCount.after).toBeLessThan(cmp.parameterCount.before);
 
     const exported = await service.handlers['fold.export']({ runId: started.id });
-    expect(exported!.folder.startsWith(path.join(tmp, 'data', 'exports'))).toBe(true);
+    expect(exported!.folder.startsWith(path.join(lab.dataDir, 'exports'))).toBe(true);
     expect(exported!.files.map((f) => f.name).sort()).toEqual(['README.md', 'lab-model.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin']);
     for (const f of exported!.files) expect(f.bytes).toBeGreaterThan(0);
     // The model card names the file the user uploaded and leaks no server folder.
     const card = readFileSync(path.join(exported!.folder, 'README.md'), 'utf8');
     expect(card).toMatch(/Dataset: words\.txt/);
     expect(card).not.toContain('uploads');
-    expect(card).not.toContain(tmp);
+    expect(card).not.toContain(lab.tmp);
 
     // The exported files reload (Layers folder and safetensors) and give the unfolded model's logits.
     const run = await openRun(service.runs.dir(started.id));
@@ -195,7 +153,7 @@ describe('runs through training processes', () => {
     // Simulate a crash of the training process (as an out-of-memory kill would).
     const changedBefore = changed.length;
     service.shutdown();
-    const end = await finished(started.id);
+    const end = await lab.finished(started.id);
     expect(end.status).toBe('failed');
     expect(end.error!.code).toBe('CRASHED');
     for (let i = 0; i < 100 && JSON.parse(readFileSync(path.join(service.runs.dir(started.id), 'run.json'), 'utf8')).status !== 'failed'; i++) {

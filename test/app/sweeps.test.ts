@@ -3,29 +3,21 @@
  * grid becomes two ordinary runs in the worker queue, both complete, and `sweeps.list` gives the sweep back with
  * each run's values and final losses, also from a fresh service over the same data folder (the app restarted).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabService, type LabService } from '../../electron/app/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LabService } from '../../electron/app/service.js';
 import { ratioHistory, recentUpdateRatios } from '../../electron/engine/inspect/updateRatio.js';
 import { readStoredRun } from '../../electron/engine/run/runFolder.js';
 import { forkWorker, type SpawnWorker } from '../../electron/engine/worker/client.js';
 import { validateRequest } from '../../electron/shared/channels.js';
 import type { SweepInfo } from '../../electron/shared/sweepTypes.js';
+import { TEST_NAMES, testLab } from '../helpers/labService.js';
 
-const WORDS = [
-  'emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily',
-  'elizabeth', 'mila', 'ella', 'avery', 'sofia', 'camila', 'aria', 'scarlett', 'victoria', 'madison', 'luna', 'grace',
-];
-
-let tmp: string;
-let service: LabService;
+const WORDS = TEST_NAMES.slice(0, 24);
+const lab = testLab('lab-sweeps-', { workerLimit: 2 });
+const service = lab.service;
 let datasetId: string;
-
-function makeService(spawnWorker: SpawnWorker = forkWorker, workerLimit = 2): LabService {
-  return createLabService({ mode: 'serve', version: 'test', dataDir: path.join(tmp, 'data'), spawnWorker, workerLimit, broadcast: () => {} });
-}
 
 async function settled(svc: LabService, id: string, timeoutMs = 120_000): Promise<SweepInfo> {
   const t0 = Date.now();
@@ -41,14 +33,7 @@ async function settled(svc: LabService, id: string, timeoutMs = 120_000): Promis
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-sweeps-'));
-  service = makeService();
-  datasetId = (await service.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') })).id;
-});
-
-afterAll(() => {
-  service?.shutdown();
-  rmSync(tmp, { recursive: true, force: true });
+  datasetId = (await lab.upload(WORDS)).id;
 });
 
 describe('sweeps.start / sweeps.list', () => {
@@ -73,7 +58,7 @@ describe('sweeps.start / sweeps.list', () => {
     for (const r of done.runs) {
       // The per-layer summary is the one hidden layer's numbers at the run's final snapshot (what Inspect shows)
       // and W1's update:data averaged over the last 100 steps.
-      const stored = await readStoredRun(path.join(tmp, 'data', 'runs', r.runId));
+      const stored = await readStoredRun(lab.runDir(r.runId));
       const final = stored.snapshots[stored.snapshots.length - 1];
       expect(final.step).toBe(59);
       expect(r.layers!.step).toBe(59);
@@ -81,7 +66,7 @@ describe('sweeps.start / sweeps.list', () => {
       expect(r.layers!.layers[0].saturation).toBe(final.activations[0].saturatedPct);
       expect(r.layers!.layers[0].std).toBe(final.activations[0].std);
       expect(r.layers!.layers[0].updateRatioLog10).toBeCloseTo(recentUpdateRatios(ratioHistory(stored.ratios!), 59).get('W1')!, 12);
-      const record = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', r.runId, 'run.json'), 'utf8'));
+      const record = JSON.parse(readFileSync(path.join(lab.runDir(r.runId), 'run.json'), 'utf8'));
       // Each run trained the point's value, and the sweep reports the run folder's own numbers.
       expect(record.config.train.learningRate.initial).toBe(r.values['train.learningRate.initial']);
       expect(record.config.train.steps).toBe(60);
@@ -94,7 +79,7 @@ describe('sweeps.start / sweeps.list', () => {
     expect(done.runs[0].summary!.loss!.val).not.toBe(done.runs[1].summary!.loss!.val);
 
     // Saved: a fresh service over the same folder lists it again.
-    const again = makeService();
+    const again = lab.another();
     const reopened = (await again.handlers['sweeps.list'](undefined)).find((s) => s.id === started.id)!;
     expect(reopened.vary).toEqual([{ path: 'train.learningRate.initial', values: [0.1, 0.05] }]);
     expect(reopened.runs.map((r) => r.summary?.loss)).toEqual(done.runs.map((r) => r.summary?.loss));
@@ -156,7 +141,7 @@ describe('sweeps.start / sweeps.list', () => {
     const done = await settled(service, started.id);
     expect(done.runs.map((r) => r.summary!.status)).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
     expect(done.status).toBe('stopped');
-    const records = ids.map((id) => JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', id, 'run.json'), 'utf8')));
+    const records = ids.map((id) => JSON.parse(readFileSync(path.join(lab.runDir(id), 'run.json'), 'utf8')));
     expect(records.map((r) => r.status)).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
     expect(records[0].result.steps).toBe(40);
     for (const r of records.slice(1, 3)) expect(r.result.steps).toBeLessThan(r.config.train.steps);
@@ -174,8 +159,8 @@ describe('sweeps.start / sweeps.list', () => {
       if (kind === 'train') trainProcesses.push(kind);
       return forkWorker(kind);
     };
-    const svc = makeService(counting, 1);
-    const dataset = await svc.handlers['dataset.upload']({ name: 'words.txt', base64: Buffer.from(WORDS.join('\n') + '\n').toString('base64') });
+    const svc = lab.another({ spawnWorker: counting, workerLimit: 1 });
+    const dataset = await lab.upload(WORDS, svc);
     const started = await svc.handlers['sweeps.start']({
       presetId: 'fix-softmax',
       datasetId: dataset.id,
@@ -202,7 +187,7 @@ describe('sweeps.start / sweeps.list', () => {
     expect(trainProcesses).toHaveLength(1);
 
     for (const [k, id] of ids.slice(1).entries()) {
-      const dir = path.join(tmp, 'data', 'runs', id);
+      const dir = lab.runDir(id);
       // Only run.json: no metrics, snapshots or model, since nothing trained.
       expect(readdirSync(dir)).toEqual(['run.json']);
       const record = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
@@ -213,15 +198,14 @@ describe('sweeps.start / sweeps.list', () => {
       expect(done.runs[k + 1].summary).toMatchObject({ steps: 0, loss: null, datasetName: 'words.txt', parameterCount: done.runs[0].summary!.parameterCount });
     }
     // The same data as the run that trained records (which read the file in its own process).
-    const trained = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', ids[0], 'run.json'), 'utf8'));
-    const queued = JSON.parse(readFileSync(path.join(tmp, 'data', 'runs', ids[1], 'run.json'), 'utf8'));
+    const trained = JSON.parse(readFileSync(path.join(lab.runDir(ids[0]), 'run.json'), 'utf8'));
+    const queued = JSON.parse(readFileSync(path.join(lab.runDir(ids[1]), 'run.json'), 'utf8'));
     expect(queued.dataset).toEqual(trained.dataset);
     expect(queued.vocab).toEqual(trained.vocab);
-    svc.shutdown();
   }, 120_000);
 
   it('never overwrites a sweeps.json it cannot read', async () => {
-    const file = path.join(tmp, 'data', 'sweeps.json');
+    const file = path.join(lab.dataDir, 'sweeps.json');
     const saved = existsSync(file) ? readFileSync(file, 'utf8') : null;
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, '{ hand-edited');
