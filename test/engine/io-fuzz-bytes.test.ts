@@ -80,6 +80,31 @@ function applyMutations(source: Uint8Array, ms: Mutation[]): Mutated {
   return { bytes, inPlace };
 }
 
+/** `runs` mutation sequences of a whole-model file, decoded from memory as if read from `name`. */
+type Decode = (bytes: Uint8Array, where: string) => ReturnType<typeof decodeOnnxModel>;
+function fuzzInMemory(reader: string, name: string, decode: Decode, source: Uint8Array, runs: number, seed: number): void {
+  const where = path.join(root, name);
+  fc.assert(
+    fc.property(mutations, (ms) => inMemory(reader, where, (b) => decode(b, where), applyMutations(source, ms))),
+    { numRuns: runs, seed },
+  );
+}
+
+/**
+ * `runs` mutation sequences of one file of a TF.js Layers folder, each loaded by both loaders. Only the weights
+ * are compared with the original after an in-place edit (an edit elsewhere may change what the weights mean).
+ */
+async function fuzzLayersFile(reader: string, file: string, source: Uint8Array, runs: number, seed: number): Promise<void> {
+  const dir = layersFolder(reader);
+  await fc.assert(
+    fc.asyncProperty(mutations, async (ms) => {
+      const m = applyMutations(source, ms);
+      await onDisk(reader, dir, file, m.bytes, file === LAYERS_WEIGHTS_FILE ? (m.inPlace?.length ?? null) : null);
+    }),
+    { numRuns: runs, seed },
+  );
+}
+
 // Inputs per property; fixed seeds, so every run tries the same inputs.
 const RUNS = { safetensors: 2000, onnx: 2000, modelJson: 200, weights: 150, sidecar: 200 };
 
@@ -93,52 +118,23 @@ describe('model-reader fuzz, byte-level damage (fast-check): loads consistently 
   });
 
   it(`safetensors: ${RUNS.safetensors} byte-mutation sequences`, () => {
-    const where = path.join(root, 'damaged.safetensors');
-    fc.assert(
-      fc.property(mutations, (ms) => inMemory('safetensors', where, (b) => decodeModelSafetensors(b, where), applyMutations(files.safetensors, ms))),
-      { numRuns: RUNS.safetensors, seed: 101 },
-    );
+    fuzzInMemory('safetensors', 'damaged.safetensors', decodeModelSafetensors, files.safetensors, RUNS.safetensors, 101);
   });
 
   it(`ONNX: ${RUNS.onnx} byte-mutation sequences`, () => {
-    const where = path.join(root, 'damaged.onnx');
-    fc.assert(
-      fc.property(mutations, (ms) => inMemory('onnx', where, (b) => decodeOnnxModel(b, where), applyMutations(files.onnx, ms))),
-      { numRuns: RUNS.onnx, seed: 102 },
-    );
+    fuzzInMemory('onnx', 'damaged.onnx', decodeOnnxModel, files.onnx, RUNS.onnx, 102);
   });
 
   it(`TF.js Layers model.json: ${RUNS.modelJson} byte-mutation sequences, both loaders`, async () => {
-    const dir = layersFolder('model-json');
-    await fc.assert(
-      fc.asyncProperty(mutations, async (ms) => {
-        const m = applyMutations(files.modelJson, ms);
-        await onDisk('model.json', dir, LAYERS_MODEL_FILE, m.bytes, null);
-      }),
-      { numRuns: RUNS.modelJson, seed: 103 },
-    );
+    await fuzzLayersFile('model.json', LAYERS_MODEL_FILE, files.modelJson, RUNS.modelJson, 103);
   });
 
   it(`TF.js Layers weights.bin: ${RUNS.weights} byte-mutation sequences, both loaders`, async () => {
-    const dir = layersFolder('weights');
-    await fc.assert(
-      fc.asyncProperty(mutations, async (ms) => {
-        const m = applyMutations(files.weights, ms);
-        await onDisk('weights.bin', dir, LAYERS_WEIGHTS_FILE, m.bytes, m.inPlace?.length ?? null);
-      }),
-      { numRuns: RUNS.weights, seed: 104 },
-    );
+    await fuzzLayersFile('weights.bin', LAYERS_WEIGHTS_FILE, files.weights, RUNS.weights, 104);
   });
 
   it(`lab-model.json: ${RUNS.sidecar} byte-mutation sequences, both loaders`, async () => {
-    const dir = layersFolder('sidecar');
-    await fc.assert(
-      fc.asyncProperty(mutations, async (ms) => {
-        const m = applyMutations(files.sidecar, ms);
-        await onDisk('lab-model.json', dir, LAB_SIDECAR_FILE, m.bytes, null);
-      }),
-      { numRuns: RUNS.sidecar, seed: 105 },
-    );
+    await fuzzLayersFile('lab-model.json', LAB_SIDECAR_FILE, files.sidecar, RUNS.sidecar, 105);
   });
 
   it('counts: every reader saw both outcomes where both are possible', () => {
