@@ -57,7 +57,6 @@ interface LiveRun {
   createdAt: string;
   config: ExperimentConfig;
   dataset: RunDataset;
-  datasetName: string;
   steps: number;
   lastLoss: number | null;
   backend: RunSummary['backend'];
@@ -98,7 +97,6 @@ export class RunManager {
       createdAt: new Date().toISOString(),
       config,
       dataset,
-      datasetName: dataset.source.name,
       steps: 0,
       lastLoss: null,
       backend: null,
@@ -334,7 +332,7 @@ export class RunManager {
       lastLoss: run.lastLoss,
       loss: base?.loss ?? null,
       backend: run.backend ?? base?.backend ?? null,
-      datasetName: base?.datasetName ?? run.datasetName,
+      datasetName: base?.datasetName ?? run.dataset.source.name,
       parameterCount: run.parameterCount ?? base?.parameterCount ?? null,
       hasBatchNorm: hasBatchNorm(run.config.model),
       error: run.error,

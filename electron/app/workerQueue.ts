@@ -4,8 +4,9 @@
  * the UI (or from several browsers under `serve`) cannot fork a process each and exhaust memory.
  *
  * It wraps a `SpawnWorker` and is one itself: a process past the cap is handed out at once but started only when
- * a running one exits; what the client sends meanwhile is kept and delivered on start, and killing it while it
- * waits takes it out of the queue (reported as an exit), withdrawing it does so silently (WorkerProcess.withdraw). Every change of the queue is reported (the UI shows the waiting position).
+ * a running one exits; what the client sends meanwhile is kept and delivered on start. Killing it while it waits
+ * takes it out of the queue and reports an exit; withdrawing it (WorkerProcess.withdraw) takes it out silently.
+ * Every change of the queue is reported (the UI shows the waiting position).
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -196,6 +196,11 @@ describe('sweeps.start / sweeps.list', () => {
       expect(record.vocab).toEqual(dataset.vocab);
       expect(record.dataset.source).toEqual({ name: 'words.txt', path: dataset.path, bytes: dataset.bytes, sha256: dataset.sha256 });
       expect(done.runs[k + 1].summary).toMatchObject({ steps: 0, loss: null, datasetName: 'words.txt', parameterCount: done.runs[0].summary!.parameterCount });
+      expect(done.runs[k + 1].layers).toBeNull();
+      // It opens like any run: an empty history.
+      const detail = await svc.handlers['runs.get']({ runId: id });
+      expect(detail.summary.status).toBe('stopped');
+      expect([detail.losses.losses, detail.snapshots, detail.evals, detail.result]).toEqual([[], [], [], null]);
     }
     // The same data as the run that trained records (which read the file in its own process).
     const trained = JSON.parse(readFileSync(path.join(lab.runDir(ids[0]), 'run.json'), 'utf8'));
