@@ -3,18 +3,14 @@
  * changed by rewriting it atomically, one change at a time.
  *
  * Showing is lenient: a missing or unreadable file is no entries, and entries that are not the store's (edited
- * by hand, an older format) are skipped. Writing follows the store's rule for a file that exists but cannot be
- * read back as a list (truncated, not JSON, another shape, not readable):
- *   - 'refuse': it is never overwritten; every change is refused with one line naming the file, so the user
- *     can move it away and keep what is in it;
- *   - 'replace': it counts as empty, and the next change replaces it.
+ * by hand, an older format) are skipped. A file that exists but cannot be read back as a list (truncated, not
+ * JSON, another shape, not readable) is never overwritten: every change is refused with one line naming the
+ * file, so the user can move it away and keep what is in it.
  */
 import { promises as fs } from 'node:fs';
 import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
 import { errnoCode } from '../engine/io/ioError.js';
-
-export type UnreadableListRule = 'refuse' | 'replace';
 
 export interface JsonListFileOptions<T> {
   file: string;
@@ -22,7 +18,6 @@ export interface JsonListFileOptions<T> {
   noun: string;
   /** Whether a value is one of the store's entries; others are skipped. */
   isEntry(value: unknown): value is T;
-  unreadable: UnreadableListRule;
 }
 
 /** Entries read, or why the file is not a list (null reason: read, or absent). */
@@ -43,10 +38,10 @@ export class JsonListFile<T> {
     return (await this.load()).entries;
   }
 
-  /** The entries a change would start from; under 'refuse', throws for a file that exists but is unreadable. */
+  /** The entries a change would start from; throws for a file that exists but is unreadable. */
   async readForUpdate(): Promise<T[]> {
     const { entries, problem } = await this.load();
-    if (problem !== null && this.options.unreadable === 'refuse') {
+    if (problem !== null) {
       const { file, noun } = this.options;
       throw new LabError('CONFIG', `${file}: not a list of ${noun} (${problem}); move it away to save new ${noun}`);
     }

@@ -1,7 +1,8 @@
 /**
  * Presets for the gallery: the built-in ones of PRESETS.md plus the user's own, saved as one JSON list in the
  * app's data folder (jsonListFile.ts: written atomically, one change at a time). A user preset is just a titled
- * ExperimentConfig. An unreadable presets.json shows no user presets and is replaced by the next save.
+ * ExperimentConfig. An unreadable presets.json shows no user presets and is never overwritten: a save is refused
+ * with one line naming the file (move it away to save again).
  */
 import { LabError } from '../engine/errors.js';
 import { PRESETS } from '../engine/model/presets.js';
@@ -42,7 +43,7 @@ export class PresetStore {
   private readonly user: JsonListFile<StoredPreset>;
 
   constructor(file: string) {
-    this.user = new JsonListFile({ file, noun: 'presets', isEntry: isStoredPreset, unreadable: 'replace' });
+    this.user = new JsonListFile({ file, noun: 'presets', isEntry: isStoredPreset });
   }
 
   async list(): Promise<PresetInfo[]> {

@@ -78,7 +78,7 @@ export class SweepStore {
   private readonly layerCache = new Map<string, Promise<RunLayerSummary | null>>();
 
   constructor(private readonly options: SweepStoreOptions) {
-    this.saved = new JsonListFile({ file: options.file, noun: 'sweeps', isEntry: isSweepDefinition, unreadable: 'refuse' });
+    this.saved = new JsonListFile({ file: options.file, noun: 'sweeps', isEntry: isSweepDefinition });
   }
 
   async start(request: RequestOf<'sweeps.start'>): Promise<SweepInfo> {

@@ -1,14 +1,14 @@
 /**
  * The JSON list files of the data folder (presets.json, sweeps.json) against hostile contents: truncated JSON,
- * other shapes, foreign entries, a folder in the file's place. Both rules: 'refuse' never overwrites what it
- * cannot read (the bytes stay as they were) and names the file in one line; 'replace' lists nothing and the
- * next change replaces it. Then both stores on the same files.
+ * other shapes, foreign entries, a folder in the file's place. A file that cannot be read is never overwritten
+ * (the bytes stay as they were) and every change is refused in one line naming the file. Then both stores on
+ * the same files.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonListFile, type UnreadableListRule } from '../../electron/app/jsonListFile.js';
+import { JsonListFile } from '../../electron/app/jsonListFile.js';
 import { PresetStore } from '../../electron/app/presetStore.js';
 import { RunManager } from '../../electron/app/runManager.js';
 import { SweepStore } from '../../electron/app/sweepStore.js';
@@ -23,10 +23,10 @@ interface Entry {
 }
 const isEntry = (v: unknown): v is Entry => typeof (v as Entry | null)?.id === 'string';
 let n = 0;
-function listFile(content: string | null, unreadable: UnreadableListRule): JsonListFile<Entry> {
+function listFile(content: string | null): JsonListFile<Entry> {
   const file = path.join(tmp, `list-${n++}.json`);
   if (content !== null) writeFileSync(file, content);
-  return new JsonListFile({ file, noun: 'things', isEntry, unreadable });
+  return new JsonListFile({ file, noun: 'things', isEntry });
 }
 
 const SAVED = JSON.stringify([{ id: 'a' }, { id: 'b' }], null, 2) + '\n';
@@ -43,9 +43,9 @@ const HOSTILE: [string, string, string][] = [
   ['UTF-16 bytes', '\ufeff[{"id":"a"}]'.split('').join('\u0000'), 'not valid JSON'],
 ];
 
-describe("rule 'refuse' (sweeps.json)", () => {
+describe('an unreadable list file', () => {
   it.each(HOSTILE)('%s: lists nothing, refuses every change in one line naming the file, and leaves the bytes as they were', async (_, content, reason) => {
-    const list = listFile(content, 'refuse');
+    const list = listFile(content);
     expect(await list.read()).toEqual([]);
     const error = await list.update((all) => [...all, { id: 'new' }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LabError);
@@ -55,19 +55,19 @@ describe("rule 'refuse' (sweeps.json)", () => {
   });
 
   it('a folder in the file\'s place is refused, not replaced', async () => {
-    const list = listFile(null, 'refuse');
+    const list = listFile(null);
     mkdirSync(list.file);
     expect(await list.read()).toEqual([]);
     await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (cannot be read: EISDIR)`);
   });
 
   it('a missing file is an empty list; foreign entries of a list are skipped; changes made together are all kept', async () => {
-    const missing = listFile(null, 'refuse');
+    const missing = listFile(null);
     expect(await missing.read()).toEqual([]);
     await Promise.all(['x', 'y', 'z'].map((id) => missing.update((all) => [...all, { id }])));
     expect(JSON.parse(readFileSync(missing.file, 'utf8'))).toEqual([{ id: 'x' }, { id: 'y' }, { id: 'z' }]);
 
-    const mixed = listFile(JSON.stringify([{ id: 'a' }, null, 7, { id: 3 }, { name: 'b' }, { id: 'c' }]), 'refuse');
+    const mixed = listFile(JSON.stringify([{ id: 'a' }, null, 7, { id: 3 }, { name: 'b' }, { id: 'c' }]));
     expect(await mixed.read()).toEqual([{ id: 'a' }, { id: 'c' }]);
     // A change that throws writes nothing, and the next one still runs.
     await expect(mixed.update(() => { throw new Error('no'); })).rejects.toThrow('no');
@@ -76,24 +76,19 @@ describe("rule 'refuse' (sweeps.json)", () => {
   });
 });
 
-describe("rule 'replace' (presets.json)", () => {
-  it.each(HOSTILE)('%s: lists nothing, and the next change replaces it', async (_, content) => {
-    const list = listFile(content, 'replace');
-    expect(await list.read()).toEqual([]);
-    expect(await list.readForUpdate()).toEqual([]);
-    await list.update((all) => [...all, { id: 'new' }]);
-    expect(JSON.parse(readFileSync(list.file, 'utf8'))).toEqual([{ id: 'new' }]);
-  });
-});
-
 describe('the stores on hostile files', () => {
-  it('PresetStore: an unreadable presets.json shows the built-in presets only; a save replaces it', async () => {
+  it('PresetStore: an unreadable presets.json shows the built-in presets only, and a save is refused, the file unchanged', async () => {
     const file = path.join(tmp, 'presets.json');
-    writeFileSync(file, '[{"id": "mine", "title": "Mine", "config": ');
+    const damaged = '[{"id": "mine", "title": "Mine", "config": ';
+    writeFileSync(file, damaged);
     const store = new PresetStore(file);
     expect((await store.list()).map((p) => p.id)).toEqual(PRESETS.map((p) => p.id));
-    const saved = await store.save({ title: 'My Zero Init', description: 'd', config: findPreset('zero-init')!.config });
-    expect(saved.id).toBe('my-zero-init');
+    const input = { title: 'My Zero Init', description: 'd', config: findPreset('zero-init')!.config };
+    await expect(store.save(input)).rejects.toThrow(`${file}: not a list of presets (not valid JSON); move it away to save new presets`);
+    expect(readFileSync(file, 'utf8')).toBe(damaged);
+    // Moved away, the next save starts a new list.
+    rmSync(file);
+    expect((await store.save(input)).id).toBe('my-zero-init');
     expect(JSON.parse(readFileSync(file, 'utf8')).map((p: { id: string }) => p.id)).toEqual(['my-zero-init']);
     // An entry that no longer validates is skipped, the rest kept.
     const stored = JSON.parse(readFileSync(file, 'utf8'));
