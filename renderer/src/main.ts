@@ -3,6 +3,7 @@ import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { applyChartTheme } from './lib/chartTheme.js';
+import { warmChartsWhenIdle } from './lib/chartWarmup.js';
 
 // Charts re-read the theme's colours and rebuild when the OS switches light/dark.
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyChartTheme);
@@ -10,3 +11,4 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyChart
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app');
 mount(App, { target });
+warmChartsWhenIdle();

@@ -140,27 +140,59 @@ function markerPaths(shape: MarkerShape, size: number, filled: boolean): uPlot.S
   };
 }
 
-/** A line series (no point markers, which uPlot would otherwise draw while a line has few points). */
-export function lineSeries(label: string, color: string, width: number, extra: Partial<uPlot.Series> = {}): uPlot.Series {
-  return { label, stroke: color, width, spanGaps: true, points: { show: false }, value: legendValue, ...extra };
+/**
+ * A line series, 1 px wide (no point markers, which uPlot would otherwise draw while a line has few points). `bold`
+ * makes it read as 2 px (see `boldLinear`).
+ *
+ * Why 1 px: without a GPU (the 2-core machine the UI is benchmarked on), Chromium rasterizes a canvas in software,
+ * where Skia strokes a 1-px line on its hairline fast path and anything wider as a filled polygon. Measured
+ * (scratch page, uPlot, 1,180×280 canvas, two lines of 1,600 points): 0.7–0.9 ms to rasterize with both lines
+ * 1 px wide, 9–24 ms with one of them 2 px (1.5 px: 15–42 ms). That raster runs in the page's main thread when the
+ * frame commits, so it was most of a redraw's task.
+ */
+export function lineSeries(label: string, color: string, extra: Partial<uPlot.Series> & { bold?: boolean } = {}): uPlot.Series {
+  const { bold, ...rest } = extra;
+  return { label, stroke: color, width: 1, spanGaps: true, points: { show: false }, value: legendValue, ...(bold ? { paths: boldLinear() } : {}), ...rest };
+}
+
+/**
+ * uPlot's straight-line path, stroked three times: as drawn, one device pixel lower and one to the right. Three
+ * hairlines (1.1 ms of raster for 1,600 points in the measurement above, against 9–24 ms for one 2-px stroke) that
+ * read as a line twice as thick, whatever its slope.
+ */
+function boldLinear(): uPlot.Series.PathBuilder {
+  const linear = uPlot.paths.linear!();
+  return (u, seriesIdx, idx0, idx1) => {
+    const paths = linear(u, seriesIdx, idx0, idx1);
+    if (!paths || !(paths.stroke instanceof Path2D)) return paths;
+    const stroke = new Path2D(paths.stroke);
+    stroke.addPath(paths.stroke, new DOMMatrix([1, 0, 0, 1, 0, 1]));
+    stroke.addPath(paths.stroke, new DOMMatrix([1, 0, 0, 1, 1, 0]));
+    return { ...paths, stroke };
+  };
 }
 
 /**
  * A chart's life in its frame: built for a key (what its series depend on), then fed data; rebuilt when the key
- * changes or the theme switched; resized when its frame's width changes. Building and the first data are two
- * animation frames (two short tasks): `prepare` builds the chart empty and reports it, the owner draws the data in
- * its next frame.
+ * changes or the theme switched; resized when its frame's width changes. Putting a chart on screen takes four
+ * animation frames, each a shorter task: uPlot builds its elements and resolves its options (not yet in the
+ * page); the canvas is sized and its bitmap allocated (in Chromium the first drawing call on a newly sized canvas,
+ * ~5–10 ms in traces); the chart goes into the page and draws its empty axes (the frame's commit then rasterizes
+ * and uploads the new canvas); the data is drawn. `prepare` reports 'built' for the first three: the owner asks for
+ * another frame, one of its own (`alone` in frameScheduler.ts: much of a stage's cost comes when the frame commits).
  */
 export class ChartHost {
   chart: uPlot | null = null;
   private builtFor = '';
   private width = 0;
   private height = 0;
+  /** The stages left between the build and the chart drawn in the page, one per frame. */
+  private stages: (() => void)[] = [];
 
   /**
-   * 'ready': the chart is there for `key` at this size (set its data now). 'built': it was just built, empty (draw
-   * in the next frame). 'waiting': no frame or no width yet (hidden, or not laid out: the owner's width effect
-   * calls again).
+   * 'ready': the chart is there for `key` at this size (set its data now). 'built': a stage of putting it on screen
+   * ran (call again next frame). 'waiting': no frame or no width yet (hidden, or not laid out: the owner's width
+   * effect calls again).
    */
   prepare(host: HTMLElement | undefined, key: string, width: number, height: number, options: () => Omit<uPlot.Options, 'width' | 'height'>): 'ready' | 'built' | 'waiting' {
     if (!host || width <= 0) return 'waiting';
@@ -168,18 +200,48 @@ export class ChartHost {
     if (!this.chart || wanted !== this.builtFor) {
       this.destroy();
       const opts = options();
-      this.chart = new uPlot({ ...opts, width, height }, placeholderData(opts.series.length), host);
+      this.chart = new uPlot({ ...opts, width, height }, placeholderData(opts.series.length), (u, init) => {
+        this.stages = [
+          // The canvas at the size uPlot will give it, and its bitmap allocated by a first drawing call; uPlot
+          // then sets the same size, which keeps the bitmap.
+          () => {
+            const ratio = window.devicePixelRatio || 1;
+            u.ctx.canvas.width = Math.round(width * ratio);
+            u.ctx.canvas.height = Math.round(height * ratio);
+            u.ctx.clearRect(0, 0, 1, 1);
+          },
+          () => {
+            host.append(u.root);
+            // Drawn now rather than in uPlot's microtask: the frame scheduler times the job with its drawing.
+            u.batch(() => (init as () => void)());
+          },
+        ];
+      });
       this.builtFor = wanted;
       this.width = width;
       this.height = height;
       return 'built';
     }
-    if (width !== this.width || height !== this.height) {
-      this.width = width;
-      this.height = height;
-      this.chart.setSize({ width, height });
+    const stage = this.stages.shift();
+    if (stage) {
+      stage();
+      if (!this.stages.length && (width !== this.width || height !== this.height)) this.resize(width, height);
+      return 'built';
     }
+    if (width !== this.width || height !== this.height) this.resize(width, height);
     return 'ready';
+  }
+
+  private resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.chart!.setSize({ width, height });
+  }
+
+  /** Draws `data` now (uPlot would draw in a microtask, after the frame scheduler has timed the job). */
+  draw(data: uPlot.AlignedData): void {
+    const chart = this.chart!;
+    chart.batch(() => chart.setData(data));
   }
 
   /** The plotting area's width in CSS pixels (what bounds the points worth drawing). */
@@ -191,6 +253,7 @@ export class ChartHost {
   destroy(): void {
     this.chart?.destroy();
     this.chart = null;
+    this.stages = [];
     this.builtFor = '';
   }
 }

@@ -63,10 +63,20 @@ export function onThemeChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Makes `color` translucent (for the raw-value line under a smoothed line). */
-export function withAlpha(color: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(color);
-  if (!hex) return color;
-  const n = parseInt(hex[1], 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+/**
+ * `color` at `alpha` over the panel, as an opaque colour (for the raw-value line under a smoothed line): it looks
+ * as a translucent stroke would on the panel, and an opaque stroke is cheaper to rasterize in software.
+ */
+export function fade(color: string, alpha: number): string {
+  const rgb = (c: string) => {
+    const hex = /^#([0-9a-f]{6})$/i.exec(c);
+    if (!hex) return null;
+    const n = parseInt(hex[1], 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  };
+  const fg = rgb(color);
+  const bg = rgb(chartColors().panel) ?? [255, 255, 255];
+  if (!fg) return color;
+  const [r, g, b] = fg.map((v, i) => Math.round(alpha * v + (1 - alpha) * bg[i]));
+  return `rgb(${r}, ${g}, ${b})`;
 }
