@@ -1,11 +1,11 @@
+import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { applyChartTheme } from './lib/chart.js';
+import { applyChartTheme } from './lib/chartTheme.js';
 import { warmChartsWhenIdle } from './lib/chartWarmup.js';
 
-applyChartTheme();
-// Charts re-read the theme when the OS switches light/dark (new charts pick it up; views re-render on demand).
+// Charts re-read the theme's colours and rebuild when the OS switches light/dark.
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyChartTheme);
 
 const target = document.getElementById('app');

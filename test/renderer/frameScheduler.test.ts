@@ -199,4 +199,35 @@ describe('FrameScheduler', () => {
     expect(ran).toEqual(['good']);
     expect(errors).toEqual([new Error('chart failed')]);
   });
+
+  it('runs an alone job first in a frame and ends the frame there, even when its replacement was not marked', () => {
+    const t = manualClock();
+    const s = new FrameScheduler(t.clock, { budgetMs: 12 });
+    const ran: string[] = [];
+    const job = (name: string, ms: number) => () => (ran.push(name), t.advance(ms));
+    // Known cheap jobs (1 ms each) first, so that their costs are known.
+    for (const name of ['a', 'b', 'attach']) s.schedule(name, job(name, 1));
+    for (let i = 0; i < 3; i++) t.frame();
+    ran.length = 0;
+    // A chart put in the page (its real cost comes at the frame's commit, after the job): alone in its frame, though
+    // the 1 ms it takes itself would fit beside the others.
+    s.schedule('a', job('a', 1));
+    s.schedule('attach', job('attach', 1), { alone: true });
+    s.schedule('b', job('b', 1));
+    t.frame();
+    expect(ran).toEqual(['a', 'b']); // it waits for a frame of its own; the job queued after it still runs
+    t.frame();
+    expect(ran).toEqual(['a', 'b', 'attach']);
+    // Replaced before it ran by a plain job (new data for that chart), it stays alone; and nothing runs after it.
+    ran.length = 0;
+    s.schedule('attach', job('attach', 1), { alone: true });
+    s.schedule('attach', job('attach+data', 1));
+    s.schedule('b', job('b', 1));
+    t.frame();
+    expect(ran).toEqual(['attach+data']);
+    expect(t.framesRequested).toBe(1);
+    t.frame();
+    expect(ran).toEqual(['attach+data', 'b']);
+    expect(s.pending).toBe(0);
+  });
 });

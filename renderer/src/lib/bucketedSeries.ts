@@ -141,7 +141,7 @@ export function log10Values(values: readonly number[]): (number | null)[] {
 /**
  * Which buckets a chart draws as one point: consecutive buckets grouped into aligned ranges of `width` steps (a
  * power-of-two multiple of the series' own width), the smallest width that leaves at most `maxPoints` groups. A
- * chart cannot show more points than it has pixel columns, and Chart.js's work per redraw (layout, drawing) grows
+ * chart cannot show more points than it has pixel columns, and a chart's work per redraw (aligning, drawing) grows
  * with the points, so a chart asks for a number derived from its width (`pointsPerLine`). Because groups are aligned, the drawn points of a
  * growing series stay put between updates; only the last one moves, until the width doubles.
  */
@@ -172,7 +172,7 @@ export function groupBuckets(series: BucketedSeries, maxPoints: number): BucketG
 
 /**
  * Points to draw per line of a chart `widthPx` wide holding `lines` lines: one per two pixel columns, and no more
- * than `chartBudget` over the whole chart — Chart.js lays out and strokes every point on every redraw, so a chart
+ * than `chartBudget` over the whole chart — every point is aligned and stroked on every redraw, so a chart
  * of twelve parameters' update:data lines must cost about what a single loss curve does.
  */
 export function pointsPerLine(widthPx: number, lines: number, chartBudget = 1600): number {
