@@ -285,6 +285,14 @@ describe.skipIf(!ready)('the Sweep view in Chromium through lab serve', () => {
     for (let k = 0; k < 5; k++) expect(high[k]).toBeGreaterThan(low[k] + 10);
     expect(await byTestId('sweep-layers-chart').getAttribute('aria-label')).toContain('tanh saturation %');
     await page.screenshot({ path: path.join(SHOTS, 'sweep-layers.png'), fullPage: true });
+
+    // In Runs, only a run with a saved model offers "Export & download": one stopped before it started has none.
+    await byTestId('tab-runs').click();
+    for (const [, r] of rows) {
+      const record = JSON.parse(readFileSync(path.join(dataDir, 'runs', r.runId, 'run.json'), 'utf8'));
+      await byTestId(`run-open-${r.runId}`).waitFor({ timeout: 20_000 });
+      expect(await byTestId(`run-export-${r.runId}`).count(), r.runId).toBe(record.result ? 1 : 0);
+    }
     expect(pageErrors).toEqual([]);
   }, 600_000);
 });
