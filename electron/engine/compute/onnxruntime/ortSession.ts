@@ -10,7 +10,9 @@
  * Fetches given as tensors are pre-allocated outputs: onnxruntime writes into their buffers, so a step that
  * fetches into buffers made once allocates nothing big.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { InferenceSession, OnnxValue, Tensor, TensorConstructor } from 'onnxruntime-common';
 
 interface BindingSession {
@@ -34,11 +36,29 @@ interface Loaded {
 let loaded: Loaded | null = null;
 
 /**
+ * Why onnxruntime-node cannot run on this machine, or null when it can — cheap (no native code is loaded), for
+ * the UI's backend menu: the package must be installed and ship a binary for this platform/arch (1.30 has none
+ * for Intel macOS; installers keep only their own platform's).
+ */
+export function onnxruntimeUnavailable(platform: string = process.platform, arch: string = process.arch): string | null {
+  let root: string;
+  try {
+    root = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  } catch {
+    return 'onnxruntime-node is not installed';
+  }
+  const binary = path.join(root, 'bin', 'napi-v6', platform, arch, 'onnxruntime_binding.node');
+  return existsSync(binary) ? null : `onnxruntime-node has no binary for ${platform}/${arch}`;
+}
+
+/**
  * Loads the native binding (once). Throws with the loader's message when this platform has no binary
  * (onnxruntime-node 1.30 ships none for Intel macOS) or the package is missing.
  */
 export function loadOrt(): Loaded {
   if (loaded) return loaded;
+  const missing = onnxruntimeUnavailable();
+  if (missing) throw new Error(missing);
   const requireHere = createRequire(import.meta.url);
   const bindingPath = requireHere.resolve('onnxruntime-node/dist/binding');
   const binding = requireHere(bindingPath) as BindingModule;
