@@ -4,6 +4,7 @@
  * and where it cannot run. Refused batches: fused-refusal.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { describeBackendChoices } from '../../electron/app/service.js';
 import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
 import { createOnnxruntimeBackend } from '../../electron/engine/compute/onnxruntime/onnxruntimeBackend.js';
 import { onnxruntimeUnavailable } from '../../electron/engine/compute/onnxruntime/ortSession.js';
@@ -96,5 +97,9 @@ describe('onnxruntime backend', () => {
   it('says in one line where onnxruntime-node has no binary (the Intel-Mac case), and has one here', () => {
     expect(onnxruntimeUnavailable('darwin', 'x64')).toBe('onnxruntime-node has no binary for darwin/x64');
     expect(onnxruntimeUnavailable()).toBeNull();
+    // The app's backend menu offers it, between the native TensorFlow and the fused kernel.
+    const menu = describeBackendChoices();
+    expect(menu.map((o) => o.id)).toEqual(['auto', 'tensorflow', 'onnxruntime', 'fused', 'wasm', 'cpu']);
+    expect(menu.find((o) => o.id === 'onnxruntime')!.available).toBe(true);
   });
 });
