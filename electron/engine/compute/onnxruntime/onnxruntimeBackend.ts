@@ -13,7 +13,7 @@
 import { outsideVocabulary } from '../vocabCheck.js';
 import { linearLayouts, paramSpecs, sizeOf, type ModelState, type ParamSpec } from '../../model/params.js';
 import type { BackendReport, CaptureRequest, ComputeBackend, LayerTrace } from '../types.js';
-import type { Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-node';
 import { OrtSyncSession, floatTensor, int32Tensor } from './ortSession.js';
 import {
   STEP_IO, activationGradName, activationName, encodeInferenceGraph, encodeTrainStepGraph, gradName, nextName, usesBatchNorm,

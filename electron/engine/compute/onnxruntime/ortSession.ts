@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { InferenceSession, OnnxValue, Tensor, TensorConstructor } from 'onnxruntime-common';
+import type { InferenceSession, OnnxValue, Tensor, TensorConstructor } from 'onnxruntime-node';
 
 interface BindingSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: InferenceSession.SessionOptions): void;
