@@ -72,8 +72,9 @@ export const FUSED_SPLIT_FROM_FLOPS = 30e6;
 
 /**
  * The onnxruntime backend's rate on `threads` intra-op threads: its one-thread rate whatever the count. On the
- * shared 2-core machine its second thread gave 0.71–1.49× wall-clock (bn3 shape, H 512 / B 256 and H 1024 /
- * B 1024, load average 4–7, 2026-11-30): no speed-up could be relied on, so none is assumed.
+ * shared 2-core machine its second thread gave 0.71–2.02× wall-clock over one (bn3 shape, H 256–1024, three runs
+ * at load average 4–7, 2026-11-30; slower than one thread in one whole run): no speed-up could be relied on, so
+ * none is assumed.
  */
 export function onnxruntimeRate(threads: number, oneThread: BackendRate = MEASURED_RATES.onnxruntime): BackendRate {
   return threads <= 1 ? oneThread : { ...oneThread, source: `${oneThread.source} on 1 thread, assumed the same on ${threads}` };
