@@ -7,7 +7,8 @@
  *
  * Weights are double-buffered: every tensor has two Float32Arrays, the step reads set `cur` and writes the new
  * values into set `1 − cur` (pre-allocated fetches), then the sets swap. A refused or failed step therefore
- * leaves the model as it was, and a step allocates nothing big. Gradients, activations and activation
+ * leaves the model as it was, and no buffer of the model is made per step (the binding's returned copies aside:
+ * ortSession.ts). Gradients, activations and activation
  * gradients are graph outputs fetched (into buffers of their own) only on the steps that capture them.
  */
 import { outsideVocabulary } from '../vocabCheck.js';

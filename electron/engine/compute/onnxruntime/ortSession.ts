@@ -7,8 +7,11 @@
  * is the one place that reaches past the public API into `onnxruntime-node/dist/binding` (typed in its
  * binding.d.ts); everything else sees `OrtSyncSession`.
  *
- * Fetches given as tensors are pre-allocated outputs: onnxruntime writes into their buffers, so a step that
- * fetches into buffers made once allocates nothing big.
+ * Fetches given as tensors are pre-allocated outputs: onnxruntime writes into their buffers, so the model's
+ * state stays in buffers made once. The binding (1.30) still hands back a COPY of every fetched output in a new
+ * ArrayBuffer (checked: writing into the returned data leaves ours unchanged); the backend drops those copies
+ * at once. That is one copy of the fetched tensors per step (bn3 shape, H 512: ≈ 1.1 MB of weights; RSS stayed
+ * at 148 MiB over 4,000 steps), small beside the step's arithmetic, and the one allocation left.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -110,7 +113,10 @@ export class OrtSyncSession {
     this.outputNames = session.outputMetadata.map((m) => m.name);
   }
 
-  /** Runs the graph now. Each fetch is a pre-allocated tensor (written in place) or null (allocated by onnxruntime). */
+  /**
+   * Runs the graph now. Each fetch is a pre-allocated tensor (written in place) or null (allocated by
+   * onnxruntime); the returned tensors are copies (see the file comment).
+   */
   run(feeds: Record<string, Tensor>, fetches: Record<string, Tensor | null>): Record<string, Tensor> {
     if (!this.session) throw new Error('onnxruntime session used after dispose()');
     return this.session.run(feeds, fetches, {}) as Record<string, Tensor>;
