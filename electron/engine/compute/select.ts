@@ -15,6 +15,7 @@ import { LabError } from '../errors.js';
 import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './types.js';
 import { createTfjsBackend } from './tfjs/tfjsBackend.js';
 import { defaultKernelThreads } from './fused/kernelThreads.js';
+import { onnxruntimeUnavailable } from './onnxruntime/ortSession.js';
 import { BackendUnavailableError, NATIVE_PACKAGES, firstLine, isInstalled, loadTf, type TfBackendId } from './tfLoaders.js';
 
 /** General ranking, fastest first on large models; ties in predicted step time keep this order. */
@@ -244,6 +245,8 @@ const fusedLoader = (threads: number | undefined): BackendLoader => async (state
 
 /** The onnxruntime step graph; one line when onnxruntime-node cannot run here (no binary for this platform). */
 const onnxruntimeLoader = (threads: number): BackendLoader => async (state, report) => {
+  const missing = onnxruntimeUnavailable();
+  if (missing) throw new BackendUnavailableError(missing);
   let createOnnxruntimeBackend: (s: ModelState, o: { threads: number }) => ComputeBackend;
   try {
     ({ createOnnxruntimeBackend } = await import('./onnxruntime/onnxruntimeBackend.js'));
