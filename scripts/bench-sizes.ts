@@ -1,17 +1,19 @@
 /**
- * Steps/s of the fused kernel on bn3-shaped networks of any width and batch: the bn3-fold preset (embedding 10,
+ * Steps/s of the fused kernel (or, with --impl onnxruntime, the onnxruntime step graph) on bn3-shaped networks of any width and batch: the bn3-fold preset (embedding 10,
  * block 3, two BatchNorm+tanh hidden layers, BatchNorm output) with every hidden layer resized to H, trained at
  * batch B on random contexts over a 27-token vocabulary (the rate does not depend on the data).
- *   npx tsx scripts/bench-sizes.ts [--sizes 100/32,256/128,...] [--seconds S] [--repeats R] [--wasm FILE] [--threads T]
- * --threads sets the kernel's threads (default: the backend's default, the machine's cores); they are started
- * before the warm-up, so their start-up is not timed.
+ *   npx tsx scripts/bench-sizes.ts [--impl fused|onnxruntime] [--sizes 100/32,256/128,...] [--seconds S] [--repeats R] [--wasm FILE] [--threads T]
+ * --threads sets the kernel's threads, or onnxruntime's intra-op threads (default: the backend's default, the
+ * machine's cores); the kernel's are started before the warm-up, so their start-up is not timed.
  * Prints one JSON object per size: wall-clock steps/s and steps per CPU-second of this process (steadier on a
  * shared machine), each the best of R timed runs of at least S seconds, plus GFLOP/s (6·B·Σ in·out per step).
  * The PyTorch counterpart is scripts/bench-sizes.py; scripts/compare-sizes.sh runs both side by side.
  */
 import { createFusedBackend } from '../electron/engine/compute/fused/fusedBackend.js';
+import { createOnnxruntimeBackend } from '../electron/engine/compute/onnxruntime/onnxruntimeBackend.js';
 import { defaultKernelThreads } from '../electron/engine/compute/fused/kernelThreads.js';
 import { trainingFlopsPerStep } from '../electron/engine/compute/select.js';
+import type { ComputeBackend } from '../electron/engine/compute/types.js';
 import { initModel } from '../electron/engine/model/init.js';
 import { findPreset } from '../electron/engine/model/presets.js';
 import type { ModelConfig } from '../electron/engine/model/config.js';
@@ -30,6 +32,8 @@ const repeats = Number(option('--repeats', '3'));
 const wasmPath = args.includes('--wasm') ? option('--wasm', '') : undefined;
 const threads = args.includes('--threads') ? Number(option('--threads', '1')) : defaultKernelThreads();
 const vocab = 27;
+const impl = option('--impl', 'fused');
+if (impl !== 'fused' && impl !== 'onnxruntime') throw new Error(`--impl: ${impl} is neither fused nor onnxruntime`);
 
 /** bn3-fold with every hidden layer of width `hidden`. */
 export function bn3Shaped(hidden: number): ModelConfig {
@@ -39,7 +43,9 @@ export function bn3Shaped(hidden: number): ModelConfig {
 
 for (const [hidden, batch] of sizes) {
   const config = bn3Shaped(hidden);
-  const backend = await createFusedBackend(initModel(config, vocab, 1), { ...(wasmPath ? { wasmPath } : {}), threads, eagerThreads: true });
+  const state = initModel(config, vocab, 1);
+  const fused = impl === 'fused' ? await createFusedBackend(state, { ...(wasmPath ? { wasmPath } : {}), threads, eagerThreads: true }) : null;
+  const backend: ComputeBackend = fused ?? createOnnxruntimeBackend(state, { threads });
   const rng = new Rng(7);
   const pool = 16; // pre-drawn batches, so the timing measures the kernel, not the RNG
   const xs = Array.from({ length: pool }, () => rng.fillInts(new Int32Array(batch * config.blockSize), vocab));
@@ -59,7 +65,7 @@ for (const [hidden, batch] of sizes) {
   }
   const flops = trainingFlopsPerStep(config, vocab, batch);
   console.log(JSON.stringify({
-    impl: 'fused', threads, splitProducts: backend.threadStats().splitProducts > 0, hidden, batch, mflopPerStep: +(flops / 1e6).toFixed(2),
+    impl, threads, splitProducts: fused ? fused.threadStats().splitProducts > 0 : threads > 1, hidden, batch, mflopPerStep: +(flops / 1e6).toFixed(2),
     stepsPerSecond: +best.toFixed(2), stepsPerCpuSecond: +bestCpu.toFixed(2),
     gflops: +((best * flops) / 1e9).toFixed(2), gflopsPerCpu: +((bestCpu * flops) / 1e9).toFixed(2),
   }));

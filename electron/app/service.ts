@@ -9,6 +9,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { NATIVE_PACKAGES, isInstalled } from '../engine/compute/tfLoaders.js';
+import { onnxruntimeUnavailable } from '../engine/compute/onnxruntime/ortSession.js';
 import { LabError } from '../engine/errors.js';
 import { modelJobRunner, trainingLauncher, type SpawnWorker } from '../engine/worker/client.js';
 import type { BackpropSubject } from '../engine/backprop/tableTypes.js';
@@ -202,6 +203,7 @@ function isInside(root: string, target: string): boolean {
  */
 export function describeBackendChoices(): BackendOption[] {
   const nativeInstalled = isInstalled(NATIVE_PACKAGES['tensorflow-gpu']) || isInstalled(NATIVE_PACKAGES.tensorflow);
+  const ortMissing = onnxruntimeUnavailable();
   return [
     { id: 'auto', label: 'Automatic', available: true, note: 'the fastest backend that loads for this model size' },
     {
@@ -211,6 +213,12 @@ export function describeBackendChoices(): BackendOption[] {
       note: nativeInstalled
         ? 'libtensorflow through @tensorflow/tfjs-node(-gpu); CUDA when the GPU package loads'
         : `${NATIVE_PACKAGES.tensorflow} / ${NATIVE_PACKAGES['tensorflow-gpu']} is not installed`,
+    },
+    {
+      id: 'onnxruntime',
+      label: 'onnxruntime (CPU)',
+      available: ortMissing === null,
+      note: ortMissing ?? 'one onnxruntime-node graph per step (MLAS matrix products); fastest for large models',
     },
     { id: 'fused', label: 'Fused WebAssembly kernel', available: true, note: 'one SIMD kernel per step; fastest for small models' },
     { id: 'wasm', label: 'TensorFlow.js WebAssembly', available: true, note: '@tensorflow/tfjs-backend-wasm' },

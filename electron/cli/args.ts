@@ -59,7 +59,7 @@ export function requireOption(command: string, flag: string, value: string | und
   return value;
 }
 
-const BACKENDS: BackendChoice[] = ['auto', 'tensorflow', 'fused', 'wasm', 'cpu'];
+const BACKENDS: BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'fused', 'wasm', 'cpu'];
 
 export function backendOption(command: string, value: string | undefined): BackendChoice {
   if (value === undefined) return 'auto';

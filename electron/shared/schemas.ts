@@ -81,7 +81,7 @@ export const runIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,128}$/, 'not a run id')
   .refine((s) => s !== '.' && s !== '..', 'not a run id');
-export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'fused', 'wasm', 'cpu']) satisfies z.ZodType<BackendChoice>;
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'onnxruntime', 'fused', 'wasm', 'cpu']) satisfies z.ZodType<BackendChoice>;
 export const exportFormatSchema = z.enum(['tfjs', 'onnx', 'safetensors']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 export const pathSchema = z.string().min(1).max(4096);

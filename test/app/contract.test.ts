@@ -129,6 +129,16 @@ describe('request schemas', () => {
     expect(validateRequest('runs.delete', { runId: 'a/b' }).ok).toBe(false);
     expect(validateRequest('runs.delete', { runId: '20250101T000000Z-zero-init-ab12' }).ok).toBe(true);
   });
+
+  it('accept every backend the engine can run, onnxruntime included, and name the field for any other', () => {
+    const config = structuredClone(PRESETS[0].config);
+    for (const backend of ['auto', 'tensorflow', 'onnxruntime', 'fused', 'wasm', 'cpu']) {
+      expect(validateRequest('runs.start', { config, datasetId: 'd', backend }).ok, backend).toBe(true);
+    }
+    const r = validateRequest('runs.start', { config, datasetId: 'd', backend: 'onnx' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(/backend/);
+  });
 });
 
 describe('electron/shared stays browser-safe', () => {

@@ -1,6 +1,6 @@
 /**
- * A batch the fused kernel refuses (a token or target outside the vocabulary) must leave the model exactly as
- * it was: every parameter, every BatchNorm running buffer, the last step's gradients and update moments — bit
+ * A batch the fused kernel or the onnxruntime backend refuses (a token or target outside the vocabulary) must
+ * leave the model exactly as it was: every parameter, every BatchNorm running buffer, the last step's gradients and update moments — bit
  * for bit. The kernel once ran the training forward pass before it looked at the targets, so BatchNorm's
  * running mean/var had already moved (by ≈0.1 on bn3-fold) when trainStep threw.
  */
@@ -9,6 +9,8 @@ import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBac
 import { FUSED_THREAD_CASES } from '../helpers/fusedThreads.js';
 import { createBackend } from '../../electron/engine/compute/select.js';
 import type { ComputeBackend } from '../../electron/engine/compute/types.js';
+import { createOnnxruntimeBackend } from '../../electron/engine/compute/onnxruntime/onnxruntimeBackend.js';
+import type { ModelState } from '../../electron/engine/model/params.js';
 import { initModel } from '../../electron/engine/model/init.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { Rng } from '../../electron/engine/util/rng.js';
@@ -63,32 +65,44 @@ describe('tf.js backends (cpu, wasm): a refused batch changes nothing either', (
   });
 });
 
-describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options }) => {
-  describe('fused kernel: a refused batch changes nothing', () => {
-    it.each(hostile)('$label: every parameter, buffer, gradient and moment is bit-identical afterwards', async ({ edit, names }) => {
-      const rng = new Rng(12);
-      const backend = await createFusedBackend(initModel(model, VOCAB, 5), options);
-      // The twin always runs on one thread: the steps must agree bit for bit on any thread count.
-      const twin = await createFusedBackend(initModel(model, VOCAB, 5), { threads: 1 });
-      // A few real steps first, so the running buffers and gradients are not at trivial values.
-      for (let s = 0; s < 3; s++) {
-        const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
-        expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
-      }
-      const before = everything(backend);
-      const bad = randomBatch(rng, 32, model.blockSize, VOCAB);
-      edit(bad.x, bad.y);
-      expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(names);
-      expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(/outside the vocabulary \[0, 27\); nothing was changed/);
-      expect(everything(backend)).toEqual(before);
-      // And the next good step goes exactly where the twin's (which never saw the bad batch) goes.
+/** Each backend that refuses bad batches itself, with a twin of the same kind that never sees the bad batch. */
+const refusingBackends: { name: string; make: (s: ModelState) => Promise<ComputeBackend>; twin: (s: ModelState) => Promise<ComputeBackend> }[] = [
+  ...FUSED_THREAD_CASES.map((c) => ({
+    name: `fused kernel, ${c.name}`,
+    make: (s: ModelState) => createFusedBackend(s, c.options),
+    // The twin always runs on one thread: the steps must agree bit for bit on any thread count.
+    twin: (s: ModelState) => createFusedBackend(s, { threads: 1 }),
+  })),
+  { name: 'onnxruntime, 2 threads', make: async (s) => createOnnxruntimeBackend(s, { threads: 2 }), twin: async (s) => createOnnxruntimeBackend(s, { threads: 2 }) },
+];
+
+describe.each(refusingBackends)('$name: a refused batch changes nothing', ({ make, twin: makeTwin }) => {
+  it.each(hostile)('$label: every parameter, buffer, gradient and moment is bit-identical afterwards', async ({ edit, names }) => {
+    const rng = new Rng(12);
+    const backend = await make(initModel(model, VOCAB, 5));
+    const twin = await makeTwin(initModel(model, VOCAB, 5));
+    // A few real steps first, so the running buffers and gradients are not at trivial values.
+    for (let s = 0; s < 3; s++) {
       const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
       expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
-      expect(everything(backend)).toEqual(everything(twin));
-      backend.dispose();
-      twin.dispose();
-    });
+    }
+    const before = everything(backend);
+    const bad = randomBatch(rng, 32, model.blockSize, VOCAB);
+    edit(bad.x, bad.y);
+    expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(names);
+    expect(() => backend.trainStep(bad.x, bad.y, 0.1, capture)).toThrow(/outside the vocabulary \[0, 27\); nothing was changed/);
+    expect(everything(backend)).toEqual(before);
+    // And the next good step goes exactly where the twin's (which never saw the bad batch) goes.
+    const { x, y } = randomBatch(rng, 32, model.blockSize, VOCAB);
+    expect(backend.trainStep(x, y, 0.1, capture)).toBe(twin.trainStep(x, y, 0.1, capture));
+    expect(everything(backend)).toEqual(everything(twin));
+    backend.dispose();
+    twin.dispose();
+  });
+});
 
+describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options }) => {
+  describe('fused kernel: a refused loss', () => {
     it('a refused loss over several chunks leaves no stale trace and names the bad target by its index', async () => {
       const backend = await createFusedBackend(initModel(model, VOCAB, 5), options);
       const rng = new Rng(13);

@@ -1,11 +1,10 @@
 /**
- * The fused WebAssembly kernel against the oracle: `tf.grads` over `forwardTf(…, 'train')` + `crossEntropyTf`
+ * The fused WebAssembly kernel (each thread configuration) and the onnxruntime step graph against the oracle: `tf.grads` over `forwardTf(…, 'train')` + `crossEntropyTf`
  * on the TensorFlow.js cpu backend, for random small networks covering the whole MLP family.
  * Presets, copies, input checks and kernel loading: fused-contract.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFusedBackend } from '../../electron/engine/compute/fused/fusedBackend.js';
 import type { Activation, HiddenLayerConfig, ModelConfig } from '../../electron/engine/model/config.js';
 import { crossEntropyTf, forwardTf } from '../../electron/engine/model/forwardTf.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../../electron/engine/model/params.js';
@@ -13,7 +12,7 @@ import { Rng } from '../../electron/engine/util/rng.js';
 import {
   GRAD_TOLERANCE, GRAD_TOLERANCE_BATCH_OF_2, TRAINED_BN, block, maxAbs, maxAbsDiff, oracleTrainStep, paramTensors, randomBatch, trainedLikeState,
 } from '../helpers/tf.js';
-import { FUSED_THREAD_CASES } from '../helpers/fusedThreads.js';
+import { ORACLE_BACKEND_CASES } from '../helpers/oracleBackends.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -57,7 +56,7 @@ function randomShape(rng: Rng, i: number): NetShape {
   };
 }
 
-describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) => {
+describe.each(ORACLE_BACKEND_CASES)('$name', ({ create, splits }) => {
   describe('fused kernel vs tf.grads oracle', () => {
     const rng = new Rng(2024);
     const shapes = Array.from({ length: 24 }, (_, i) => randomShape(rng, i));
@@ -79,13 +78,13 @@ describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) =
       const rows = [32, 7, 2, 50][i % 4];
       const { x, y } = randomBatch(batchRng, rows, config.blockSize, shape.vocab);
       const expected = oracleTrainStep(state, x, y);
-      const backend = await createFusedBackend(state, options);
+      const backend = await create(state);
       const before = backend.state();
       const lr = 0.1;
       const loss = backend.trainStep(x, y, lr, { gradients: true, trace: true });
       expect(Math.abs(loss - expected.loss)).toBeLessThanOrEqual(2e-6 * Math.max(1, expected.loss));
       // With two threads the worker really ran half of the step's products (dW = Hᵀ·dZ has in ≥ 8 rows in every such net).
-      if (splits && rows >= 8) expect(backend.threadStats().workerParts).toBeGreaterThan(0);
+      if (splits && rows >= 8) expect(backend.threadStats!().workerParts).toBeGreaterThan(0);
 
       const grads = backend.gradients();
       const trainable = paramSpecs(config, shape.vocab).filter((s) => s.trainable);
@@ -143,13 +142,13 @@ describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) =
       const state = randomState(config, shape.vocab, 31);
       const { x, y } = randomBatch(new Rng(32), 300, config.blockSize, shape.vocab);
       const expected = oracleTrainStep(state, x, y);
-      const backend = await createFusedBackend(state, options);
+      const backend = await create(state);
       const loss = backend.trainStep(x, y, 0.1, { gradients: true, trace: false });
       expect(Math.abs(loss - expected.loss)).toBeLessThanOrEqual(2e-6 * expected.loss);
       if (splits) {
         // Every product of the 3 layers was split, and the worker ran at least the half the caller left it.
-        expect(backend.threadStats().splitProducts).toBe(9);
-        expect(backend.threadStats().workerParts).toBeGreaterThanOrEqual(9);
+        expect(backend.threadStats!().splitProducts).toBe(9);
+        expect(backend.threadStats!().workerParts).toBeGreaterThanOrEqual(9);
       }
       const grads = backend.gradients();
       const scale = Math.max(...Object.values(expected.grads).map(maxAbs));
@@ -160,7 +159,7 @@ describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) =
     it.each(shapes.slice(0, 8).map((s, i) => [i, s] as const))('network %i: inference logits and loss equal forwardTf(infer)', async (i, shape) => {
       const config = configOf(shape);
       const state = randomState(config, shape.vocab, 300 + i);
-      const backend = await createFusedBackend(state, options);
+      const backend = await create(state);
       // 5,000 rows: more than one inference chunk for the wide nets, and a capacity re-plan for all.
       const n = i < 2 ? 5000 : 333;
       const { x, y } = randomBatch(new Rng(900 + i), n, config.blockSize, shape.vocab);
@@ -172,7 +171,7 @@ describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) =
       expect(got.length).toBe(n * shape.vocab);
       expect(maxAbsDiff(got, logits)).toBeLessThanOrEqual(2e-6 * Math.max(1, maxAbs(logits)));
       expect(Math.abs(backend.loss(x, y, n) - loss)).toBeLessThanOrEqual(2e-6 * Math.max(1, loss));
-      if (splits) expect(backend.threadStats().workerParts).toBeGreaterThan(0);
+      if (splits) expect(backend.threadStats!().workerParts).toBeGreaterThan(0);
       backend.dispose();
     });
   });
@@ -225,9 +224,9 @@ describe.each(FUSED_THREAD_CASES)('fused kernel, $name', ({ options, splits }) =
         return { want: g.map((t) => t.dataSync() as Float32Array), logitsDiff: diff };
       });
       expect(logitsDiff).toBe(0);
-      const backend = await createFusedBackend(state, options);
+      const backend = await create(state);
       backend.trainStep(x, y, 0.05, { gradients: false, trace: true });
-      if (splits) expect(backend.threadStats().workerParts).toBeGreaterThan(0);
+      if (splits) expect(backend.threadStats!().workerParts).toBeGreaterThan(0);
       const trace = backend.trace();
       expect(trace.map((t) => t.name)).toEqual(['tanh1', 'relu2', 'tanh3']);
       const scale = Math.max(...want.map(maxAbs));

@@ -20,7 +20,7 @@ function presetConfig(id: string, steps: number): ExperimentConfig {
   return config;
 }
 
-async function run(config: ExperimentConfig, hooks: TrainHooks = {}, control?: TrainControl, backendChoice: 'fused' | 'wasm' | 'cpu' | 'auto' = 'auto') {
+async function run(config: ExperimentConfig, hooks: TrainHooks = {}, control?: TrainControl, backendChoice: 'fused' | 'onnxruntime' | 'wasm' | 'cpu' | 'auto' = 'auto') {
   const initial = initModel(config.model, dataset.vocab.length, config.train.seed);
   const backend = await createBackend(initial, backendChoice);
   try {
@@ -74,8 +74,8 @@ describe('trainer', () => {
   it('follows the same trajectory on every backend for the same seed', async () => {
     const config = presetConfig('bn3-fold', 200);
     const results = [];
-    for (const backend of ['fused', 'wasm', 'cpu'] as const) results.push(await run(config, {}, undefined, backend));
-    expect(results.map((r) => r.backend.id)).toEqual(['fused', 'wasm', 'cpu']);
+    for (const backend of ['fused', 'onnxruntime', 'wasm', 'cpu'] as const) results.push(await run(config, {}, undefined, backend));
+    expect(results.map((r) => r.backend.id)).toEqual(['fused', 'onnxruntime', 'wasm', 'cpu']);
     for (const r of results.slice(1)) {
       for (const split of ['train', 'val', 'test'] as const) expect(Math.abs(r.loss[split] - results[0].loss[split])).toBeLessThan(1e-4);
     }

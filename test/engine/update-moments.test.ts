@@ -149,10 +149,10 @@ describe('fused kernel: update moments', () => {
     backend.dispose();
   });
 
-  it('bn3-fold: γ ≈ 1 after training still matches (no cancellation), through the selected backend too', async () => {
+  it.each(['fused', 'onnxruntime'] as const)('bn3-fold: γ ≈ 1 after training still matches (no cancellation), through the selected backend too (%s)', async (choice) => {
     const model = findPreset('bn3-fold')!.config.model;
     const { names, sizes } = trainableOf(model, 27);
-    const backend = await createBackend(initModel(model, 27, 3), 'fused');
+    const backend = await createBackend(initModel(model, 27, 3), choice);
     expect(backend.updateMoments).toBeTypeOf('function');
     const rng = new Rng(8);
     for (let step = 0; step < 300; step++) {

@@ -3,7 +3,7 @@
  *
  * 1. Trace: test/packaging/trace/driver.mjs runs under `strace -f` and does in plain Node what the packaged
  *    app's processes do: imports every package the built main process imports (scanned from out/main), trains
- *    with each backend in out/main/trainWorker.js (fused kernel, tfjs wasm, tfjs cpu) and runs model jobs in
+ *    with each backend in out/main/trainWorker.js (fused kernel, onnxruntime, tfjs wasm, tfjs cpu) and runs model jobs in
  *    out/main/jobWorker.js (fold, export in every format — which reloads the ONNX file in onnxruntime — and
  *    sampling an ONNX model). Every file of this checkout it opens successfully is a run-time file.
  * 2. Pack: electron-builder assembles the Linux x64 app from electron-builder.yml (packApp.ts: placeholder
@@ -89,7 +89,7 @@ describe.skipIf(!wanted || !hasStrace)('packaging: run-time files and size (Linu
     const plan = {
       outMain: OUT_MAIN,
       specifiers: importedPackages(OUT_MAIN),
-      trainings: ['fused', 'wasm', 'cpu'].map((backend) => ({ runDir: run(backend), config, dataset: { kind: 'file', path: words }, backend })),
+      trainings: ['fused', 'onnxruntime', 'wasm', 'cpu'].map((backend) => ({ runDir: run(backend), config, dataset: { kind: 'file', path: words }, backend })),
       jobs: [
         { kind: 'foldCompare', runDir: run('fused') },
         { kind: 'export', runDir: run('fused'), parentFolder: exports, fold: true },

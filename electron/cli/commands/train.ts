@@ -10,7 +10,7 @@ import { CONFIG_HELP, CONFIG_OPTIONS, resolveConfig } from '../configOptions.js'
 const spec = defineCommand({
   name: 'train',
   summary: 'Trains a preset and saves the run (config, metrics, snapshots, checkpoint, TensorFlow.js model) to a folder.',
-  usage: 'train (--preset ID | --config FILE) [--set PATH=VALUE …] [--data FILE] [--steps N] [--seed N] [--backend auto|tensorflow|fused|wasm|cpu] [--out DIR] [--json]',
+  usage: 'train (--preset ID | --config FILE) [--set PATH=VALUE …] [--data FILE] [--steps N] [--seed N] [--backend auto|tensorflow|onnxruntime|fused|wasm|cpu] [--out DIR] [--json]',
   help: [
     '--preset ID         one of: ' + PRESETS.map((p) => p.id).join(', ') + ', or one saved in the app',
     ...CONFIG_HELP.slice(1),

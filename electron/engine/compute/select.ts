@@ -2,7 +2,8 @@
  * Choosing and creating the compute backend, and saying why.
  *
  * Ranking for `auto` (fastest first): tensorflow-gpu (@tensorflow/tfjs-node-gpu) → tensorflow
- * (@tensorflow/tfjs-node) → fused (WebAssembly SIMD kernel) → wasm (@tensorflow/tfjs-backend-wasm) → cpu.
+ * (@tensorflow/tfjs-node) → onnxruntime (one onnxruntime-node graph per step) → fused (WebAssembly SIMD kernel)
+ * → wasm (@tensorflow/tfjs-backend-wasm) → cpu.
  * But `auto` orders them by predicted step time for the model's size (per-step overhead + FLOPs at a measured
  * rate, `MEASURED_RATES`): a libtensorflow step costs ~150 kernel launches of tens of µs each whatever the size,
  * which the fused kernel beats until the arithmetic dominates (see `planBackends`). Every backend ranked above the one that runs appears in the report with the reason it was
@@ -14,10 +15,11 @@ import { LabError } from '../errors.js';
 import type { BackendChoice, BackendId, BackendReport, ComputeBackend } from './types.js';
 import { createTfjsBackend } from './tfjs/tfjsBackend.js';
 import { defaultKernelThreads } from './fused/kernelThreads.js';
+import { onnxruntimeUnavailable } from './onnxruntime/ortSession.js';
 import { BackendUnavailableError, NATIVE_PACKAGES, firstLine, isInstalled, loadTf, type TfBackendId } from './tfLoaders.js';
 
 /** General ranking, fastest first on large models; ties in predicted step time keep this order. */
-export const BACKEND_RANKING: readonly BackendId[] = ['tensorflow-gpu', 'tensorflow', 'fused', 'wasm', 'cpu'];
+export const BACKEND_RANKING: readonly BackendId[] = ['tensorflow-gpu', 'tensorflow', 'onnxruntime', 'fused', 'wasm', 'cpu'];
 
 /**
  * What a training step costs on one backend: a fixed part that does not grow with the model (kernel launches,
@@ -34,6 +36,11 @@ export type RateTable = Record<BackendId, BackendRate>;
 /**
  * The rates `auto` ranks by (docs/performance.md has the measurements). fused: fitted to steps per CPU-second of
  * bn3-shaped nets on the 2-core EPYC (scripts/compare-sizes.sh, 2026-11-30: 8,100/s at 3 MFLOP, 5.1/s at 6.8 GFLOP).
+ * onnxruntime (one thread): fitted the same way to its steps per CPU-second in the same run of compare-sizes.sh
+ * (2026-11-30, load average 6–7: 3,363/s at 3.0 MFLOP, 14.3/s at 6.8 GFLOP; it predicts 206/s at 447 MFLOP,
+ * measured 195). The fused line and this one cross at ≈12 MFLOP per step; bench-sizes.ts measured the two level
+ * there (bn3 shape, H 100 / B 128: 2,128 vs 2,263 steps per CPU-second), fused ahead at 6 MFLOP (3,528 vs 3,124)
+ * and onnxruntime ahead at 18 MFLOP (1,366 vs 1,994).
  * wasm and cpu: a rate from single tf.js matMuls (PERF-NOTES: ≈12 GFLOP/s plain, ≈8× slower transposed, on wasm;
  * ≈0.6 on cpu) and the overhead that makes bn3-fold's measured 781 and 121 steps/s (compare-pytorch.sh).
  * The libtensorflow backends could not be installed in this workplace, so theirs are ESTIMATES: ≈150 kernel
@@ -43,6 +50,7 @@ export type RateTable = Record<BackendId, BackendRate>;
 export const MEASURED_RATES: RateTable = {
   'tensorflow-gpu': { overheadMs: 3.75, gflops: 5000, source: 'estimated' },
   tensorflow: { overheadMs: 3, gflops: 50, source: 'estimated' },
+  onnxruntime: { overheadMs: 0.27, gflops: 98, source: 'measured' },
   fused: { overheadMs: 0.036, gflops: 34, source: 'measured' },
   wasm: { overheadMs: 1.0, gflops: 10, source: 'fitted to one measurement' },
   cpu: { overheadMs: 3.3, gflops: 0.6, source: 'fitted to one measurement' },
@@ -62,6 +70,16 @@ export const FUSED_TWO_THREAD_SPEEDUP = 1.25;
  * they run at the one-thread rate whatever the thread count.
  */
 export const FUSED_SPLIT_FROM_FLOPS = 30e6;
+
+/**
+ * The onnxruntime backend's rate on `threads` intra-op threads: its one-thread rate whatever the count. On the
+ * shared 2-core machine its second thread gave 0.71–2.02× wall-clock over one (bn3 shape, H 256–1024, three runs
+ * at load average 4–7, 2026-11-30; slower than one thread in one whole run): no speed-up could be relied on, so
+ * none is assumed.
+ */
+export function onnxruntimeRate(threads: number, oneThread: BackendRate = MEASURED_RATES.onnxruntime): BackendRate {
+  return threads <= 1 ? oneThread : { ...oneThread, source: `${oneThread.source} on 1 thread, assumed the same on ${threads}` };
+}
 
 /** The fused kernel's rate on `threads` threads for a step of `flopsPerStep` (its `source` says which). */
 export function fusedRate(threads: number, flopsPerStep: number, oneThread: BackendRate = MEASURED_RATES.fused): BackendRate {
@@ -113,6 +131,7 @@ export function planBackends(choice: BackendChoice, flopsPerStep: number, rates:
   switch (choice) {
     case 'tensorflow':
       return { order: ['tensorflow-gpu', 'tensorflow'], demoted: [] };
+    case 'onnxruntime':
     case 'fused':
     case 'wasm':
     case 'cpu':
@@ -138,13 +157,16 @@ export interface CreateBackendOptions {
   /** Minibatch size the model will train with (the size decision); default 32. */
   batchSize?: number;
   /**
-   * Per-backend step costs `auto` ranks by (default MEASURED_RATES, the fused one scaled by `fusedRate` to the
-   * kernel's threads); tests and fresh measurements inject their own.
+   * Per-backend step costs `auto` ranks by (default MEASURED_RATES, the fused and onnxruntime ones for the
+   * threads they will run); tests and fresh measurements inject their own.
    */
   rates?: RateTable;
   /** Replace the loader of some backends (tests). */
   loaders?: Partial<Record<BackendId, BackendLoader>>;
-  /** Threads for the fused kernel's large products (default: LAB_KERNEL_THREADS, else the machine's cores). */
+  /**
+   * Threads for the fused kernel's large products and onnxruntime's intra-op pool (default: LAB_KERNEL_THREADS,
+   * else the machine's cores).
+   */
   kernelThreads?: number;
 }
 
@@ -159,8 +181,9 @@ export async function createBackend(
   opts: CreateBackendOptions = {},
 ): Promise<ComputeBackend> {
   const flops = trainingFlopsPerStep(state.config, state.vocabSize, opts.batchSize ?? 32);
-  // The fused kernel's measured rate, scaled to the threads it will run (injected rates are taken as they are).
-  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(opts.kernelThreads ?? defaultKernelThreads(), flops) };
+  // The measured rates for the threads each will run (injected rates are taken as they are).
+  const threads = opts.kernelThreads ?? defaultKernelThreads();
+  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(threads, flops), onnxruntime: onnxruntimeRate(threads) };
   const plan = planBackends(choice, flops, rates);
   const failed: { id: BackendId; reason: string }[] = [];
   for (const [k, id] of plan.order.entries()) {
@@ -172,7 +195,8 @@ export async function createBackend(
       }
     }
     try {
-      const loader = opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : DEFAULT_LOADERS[id]);
+      const loader =
+        opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : id === 'onnxruntime' ? onnxruntimeLoader(threads) : DEFAULT_LOADERS[id]);
       return await loader(state, report);
     } catch (e) {
       failed.push({ id, reason: e instanceof BackendUnavailableError ? e.message : `failed to start: ${firstLine(e)}` });
@@ -219,15 +243,35 @@ const fusedLoader = (threads: number | undefined): BackendLoader => async (state
   return withReport(backend, { ...report, description: backend.report.description });
 };
 
+/** The onnxruntime step graph; one line when onnxruntime-node cannot run here (no binary for this platform). */
+const onnxruntimeLoader = (threads: number): BackendLoader => async (state, report) => {
+  const missing = onnxruntimeUnavailable();
+  if (missing) throw new BackendUnavailableError(missing);
+  let createOnnxruntimeBackend: (s: ModelState, o: { threads: number }) => ComputeBackend;
+  try {
+    ({ createOnnxruntimeBackend } = await import('./onnxruntime/onnxruntimeBackend.js'));
+  } catch (e) {
+    throw new BackendUnavailableError(`the onnxruntime backend module failed to load: ${firstLine(e)}`);
+  }
+  let backend: ComputeBackend;
+  try {
+    backend = createOnnxruntimeBackend(state, { threads });
+  } catch (e) {
+    throw new BackendUnavailableError(`onnxruntime-node failed to start: ${firstLine(e)}`);
+  }
+  return withReport(backend, { ...report, description: backend.report.description });
+};
+
 const DEFAULT_LOADERS: Record<BackendId, BackendLoader> = {
   'tensorflow-gpu': tfjsLoader('tensorflow-gpu'),
   tensorflow: tfjsLoader('tensorflow'),
+  onnxruntime: onnxruntimeLoader(defaultKernelThreads()),
   fused: fusedLoader(undefined),
   wasm: tfjsLoader('wasm'),
   cpu: tfjsLoader('cpu'),
 };
 
-/** The same backend with the selection's report (the fused backend builds its own, without skip reasons). */
+/** The same backend with the selection's report (fused and onnxruntime build their own, without skip reasons). */
 function withReport(inner: ComputeBackend, report: BackendReport): ComputeBackend {
   return {
     report,

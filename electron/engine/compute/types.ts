@@ -1,6 +1,7 @@
 /**
  * The interface every training compute path implements: the TensorFlow.js paths (tensorflow / wasm / cpu
- * backends, explicit forward and backward written in tf ops) and the fused WebAssembly-SIMD kernel.
+ * backends, explicit forward and backward written in tf ops), the fused WebAssembly-SIMD kernel and the
+ * onnxruntime step graph (onnxruntime-node's CPU kernels).
  *
  * A compute backend owns one model's tensors while it trains. Everything above it (trainer loop, inspectors,
  * folding, saving) works on plain Float32Arrays, so backends are interchangeable and are all checked against
@@ -9,10 +10,10 @@
 import type { ModelState } from '../model/params.js';
 
 /** What `--backend` and the app can ask for. `auto` picks the fastest available for the model's size. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'fused' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'fused' | 'wasm' | 'cpu';
 
 /** The backend actually running. */
-export type BackendId = 'tensorflow-gpu' | 'tensorflow' | 'fused' | 'wasm' | 'cpu';
+export type BackendId = 'tensorflow-gpu' | 'tensorflow' | 'onnxruntime' | 'fused' | 'wasm' | 'cpu';
 
 /** Which backend runs and why the ones ranked above it were not used. */
 export interface BackendReport {

@@ -14,51 +14,13 @@ import { LabError } from '../errors.js';
 import { quoteShort } from '../util/displayText.js';
 import { linearLayouts, paramSpecs, type ModelState } from '../model/params.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
+import { FLOAT, INT64, floatTensorProto, nodeProto, valueInfoProto, type Attribute } from './onnxProto.js';
 import { decodeUtf8, ProtoError, ProtoWriter, readFields, WIRE_FIXED32, WIRE_LEN, WIRE_VARINT, type ProtoField } from './protobuf.js';
 
 export const ONNX_FILE = 'model.onnx';
 export const ONNX_OPSET = 13;
 const IR_VERSION = 7; // the IR version that introduced opset 13
 const METADATA_PREFIX = 'makemore-lab.';
-
-// onnx.proto enums
-const FLOAT = 1;
-const INT64 = 7;
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
-
-type Attribute = { name: string; int: number } | { name: string; float: number };
-
-function nodeProto(op: string, name: string, inputs: string[], outputs: string[], attributes: Attribute[] = []): ProtoWriter {
-  const w = new ProtoWriter();
-  for (const i of inputs) w.string(1, i);
-  for (const o of outputs) w.string(2, o);
-  w.string(3, name).string(4, op);
-  for (const a of attributes) {
-    const attr = new ProtoWriter().string(1, a.name);
-    if ('int' in a) attr.varint(3, a.int).varint(20, ATTR_INT);
-    else attr.float(2, a.float).varint(20, ATTR_FLOAT);
-    w.message(5, attr);
-  }
-  return w;
-}
-
-function floatTensorProto(name: string, dims: number[], values: Float32Array): ProtoWriter {
-  const w = new ProtoWriter();
-  for (const d of dims) w.varint(1, d);
-  w.varint(2, FLOAT).string(8, name);
-  const raw = new Uint8Array(values.length * 4);
-  const view = new DataView(raw.buffer);
-  for (let k = 0; k < values.length; k++) view.setFloat32(4 * k, values[k], true);
-  return w.bytes(9, raw);
-}
-
-function valueInfoProto(name: string, elemType: number, dims: (number | string)[]): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) shape.message(1, typeof d === 'string' ? new ProtoWriter().string(2, d) : new ProtoWriter().varint(1, d));
-  const tensorType = new ProtoWriter().varint(1, elemType).message(2, shape);
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
-}
 
 /** The graph's nodes, inputs and outputs (everything but the initialisers) for a configuration. */
 function graphStructure(meta: LabModelMeta): { nodes: Uint8Array[]; inputs: Uint8Array[]; outputs: Uint8Array[] } {
