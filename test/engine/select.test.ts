@@ -15,6 +15,7 @@ import {
   MEASURED_RATES,
   fusedRate,
   onnxruntimeRate,
+  onnxruntimeThreads,
   slowerReason,
   createBackend,
   planBackends,
@@ -284,10 +285,11 @@ describe('createBackend', () => {
     } finally {
       auto.dispose();
     }
+    // A small net gets one intra-op thread even with two available: below 1 GFLOP a step the pool costs more.
     const ort = await createBackend(smallState(), 'onnxruntime', { kernelThreads: 2 });
     const fused = await createBackend(smallState(), 'fused', { kernelThreads: 1 });
     try {
-      expect(ort.report).toEqual({ id: 'onnxruntime', description: 'onnxruntime-node CPU (MLAS), one graph per step, 2 threads', skipped: [] });
+      expect(ort.report).toEqual({ id: 'onnxruntime', description: 'onnxruntime-node CPU (MLAS), one graph per step, 1 thread', skipped: [] });
       for (let step = 0; step < 5; step++) {
         const { x, y } = batch(32, 200 + step);
         const a = ort.trainStep(x, y, 0.1, { gradients: true, trace: false });
@@ -298,6 +300,24 @@ describe('createBackend', () => {
     } finally {
       ort.dispose();
       fused.dispose();
+    }
+  });
+
+  it('onnxruntime takes the thread budget only for steps of 1 GFLOP or more (width 1024 at batch 256: 1.7 GFLOP)', async () => {
+    expect([onnxruntimeThreads(2, 447e6), onnxruntimeThreads(2, 0.99e9), onnxruntimeThreads(2, 1e9), onnxruntimeThreads(4, 6.8e9), onnxruntimeThreads(1, 6.8e9)]).toEqual([1, 1, 2, 4, 1]);
+    const wide1024 = { ...bn3, hidden: bn3.hidden.map((h) => ({ ...h, size: 1024 })) };
+    const state = initModel(wide1024, 27, 3);
+    expect(trainingFlopsPerStep(wide1024, 27, 256)).toBeGreaterThan(1.6e9);
+    for (const [batchSize, description] of [
+      [256, 'onnxruntime-node CPU (MLAS), one graph per step, 2 threads'],
+      [64, 'onnxruntime-node CPU (MLAS), one graph per step, 1 thread'],
+    ] as const) {
+      const ort = await createBackend(state, 'onnxruntime', { batchSize, kernelThreads: 2 });
+      try {
+        expect(ort.report.description, `batch ${batchSize}`).toBe(description);
+      } finally {
+        ort.dispose();
+      }
     }
   });
 

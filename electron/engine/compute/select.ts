@@ -81,6 +81,19 @@ export function onnxruntimeRate(threads: number, oneThread: BackendRate = MEASUR
   return threads <= 1 ? oneThread : { ...oneThread, source: `${oneThread.source} on 1 thread, assumed the same on ${threads}` };
 }
 
+/**
+ * onnxruntime runs one intra-op thread for steps below this many FLOPs, whatever the thread budget: there its pool
+ * costs more than it gives. Measured on the 2-core machine (bn3 shape, bench-sizes.ts/compare-sizes.sh, load
+ * 1.5–3.6, 2026-11-30), steps/s on 1 vs 2 threads: 61 MFLOP 1,018 vs 722; 447 MFLOP 241 vs 197; 895 MFLOP
+ * 139 vs 148 (and 107 in a second round); 1.7 GFLOP 76 vs 112; 3.4 GFLOP 39 vs 51; 6.8 GFLOP 18.6 vs 27.4.
+ */
+export const ONNXRUNTIME_THREADS_FROM_FLOPS = 1e9;
+
+/** onnxruntime's intra-op threads for a step of `flopsPerStep` when `threads` are available to the process. */
+export function onnxruntimeThreads(threads: number, flopsPerStep: number): number {
+  return flopsPerStep < ONNXRUNTIME_THREADS_FROM_FLOPS ? 1 : threads;
+}
+
 /** The fused kernel's rate on `threads` threads for a step of `flopsPerStep` (its `source` says which). */
 export function fusedRate(threads: number, flopsPerStep: number, oneThread: BackendRate = MEASURED_RATES.fused): BackendRate {
   if (threads <= 1 || flopsPerStep < FUSED_SPLIT_FROM_FLOPS) return oneThread;
@@ -165,7 +178,8 @@ export interface CreateBackendOptions {
   loaders?: Partial<Record<BackendId, BackendLoader>>;
   /**
    * Threads for the fused kernel's large products and onnxruntime's intra-op pool (default: LAB_KERNEL_THREADS,
-   * else the machine's cores).
+   * else the machine's cores); onnxruntime uses more than one only for steps of 1 GFLOP or more
+   * (`onnxruntimeThreads`).
    */
   kernelThreads?: number;
 }
@@ -183,7 +197,8 @@ export async function createBackend(
   const flops = trainingFlopsPerStep(state.config, state.vocabSize, opts.batchSize ?? 32);
   // The measured rates for the threads each will run (injected rates are taken as they are).
   const threads = opts.kernelThreads ?? defaultKernelThreads();
-  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(threads, flops), onnxruntime: onnxruntimeRate(threads) };
+  const ortThreads = onnxruntimeThreads(threads, flops);
+  const rates = opts.rates ?? { ...MEASURED_RATES, fused: fusedRate(threads, flops), onnxruntime: onnxruntimeRate(ortThreads) };
   const plan = planBackends(choice, flops, rates);
   const failed: { id: BackendId; reason: string }[] = [];
   for (const [k, id] of plan.order.entries()) {
@@ -196,7 +211,7 @@ export async function createBackend(
     }
     try {
       const loader =
-        opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : id === 'onnxruntime' ? onnxruntimeLoader(threads) : DEFAULT_LOADERS[id]);
+        opts.loaders?.[id] ?? (id === 'fused' ? fusedLoader(opts.kernelThreads) : id === 'onnxruntime' ? onnxruntimeLoader(ortThreads) : DEFAULT_LOADERS[id]);
       return await loader(state, report);
     } catch (e) {
       failed.push({ id, reason: e instanceof BackendUnavailableError ? e.message : `failed to start: ${firstLine(e)}` });
