@@ -84,10 +84,11 @@ export function onnxruntimeRate(threads: number, oneThread: BackendRate = MEASUR
 /**
  * onnxruntime runs one intra-op thread for steps below this many FLOPs, whatever the thread budget: there its pool
  * costs more than it gives. Measured on the 2-core machine (bn3 shape, bench-sizes.ts/compare-sizes.sh, load
- * 1.5–3.6, 2026-11-30), steps/s on 1 vs 2 threads: 61 MFLOP 1,018 vs 722; 447 MFLOP 241 vs 197; 895 MFLOP
- * 139 vs 148 (and 107 in a second round); 1.7 GFLOP 76 vs 112; 3.4 GFLOP 39 vs 51; 6.8 GFLOP 18.6 vs 27.4.
+ * 0.05–3.6, 2026-11-30), steps/s on 1 vs 2 threads: 61 MFLOP 1,018 vs 722; 447 MFLOP 241 vs 197 (218 vs 180 in
+ * another run); 895 MFLOP 139 vs 148 (and 107 in a second round); 973 MFLOP 93 vs 119; 1.7 GFLOP 76 vs 112 (68 vs
+ * 86); 3.4 GFLOP 39 vs 51; 6.8 GFLOP 18.6 vs 27.4. The crossover lies between 0.45 and 0.97 GFLOP.
  */
-export const ONNXRUNTIME_THREADS_FROM_FLOPS = 1e9;
+export const ONNXRUNTIME_THREADS_FROM_FLOPS = 0.9e9;
 
 /** onnxruntime's intra-op threads for a step of `flopsPerStep` when `threads` are available to the process. */
 export function onnxruntimeThreads(threads: number, flopsPerStep: number): number {
@@ -178,7 +179,7 @@ export interface CreateBackendOptions {
   loaders?: Partial<Record<BackendId, BackendLoader>>;
   /**
    * Threads for the fused kernel's large products and onnxruntime's intra-op pool (default: LAB_KERNEL_THREADS,
-   * else the machine's cores); onnxruntime uses more than one only for steps of 1 GFLOP or more
+   * else the machine's cores); onnxruntime uses more than one only for steps of 0.9 GFLOP or more
    * (`onnxruntimeThreads`).
    */
   kernelThreads?: number;
