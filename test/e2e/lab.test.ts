@@ -133,6 +133,10 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
       'nothing below h1 learns: dC = dW1 = db1 = 0 — measured: max |dC| = 0, max |dW1| = 0, max |db1| = 0',
       expect.stringMatching(/^only b2 learns: the logits ignore the context — measured: max \|db2\| = \S+; changed since init: b2$/),
     ]);
+    // Every inspector chart is drawn, even with every value exactly 0 (a histogram of one spike, a ratio line of b2).
+    const charts = ['inspect-activation-chart', 'inspect-layer-grad-chart', 'inspect-weight-grad-chart', 'inspect-ratio-chart'];
+    for (const id of charts) await expect.poll(async () => page.locator(`[data-testid="${id}"] canvas`).count(), { timeout: 15_000, message: id }).toBeGreaterThan(0);
+    await page.waitForTimeout(1000);
     await shot('inspect');
   });
 
