@@ -243,39 +243,54 @@ function tfjsLoader(id: TfBackendId): BackendLoader {
   };
 }
 
-const fusedLoader = (threads: number | undefined): BackendLoader => async (state, report) => {
-  let createFusedBackend: (s: ModelState, o: { threads?: number }) => Promise<ComputeBackend>;
-  try {
-    ({ createFusedBackend } = await import('./fused/fusedBackend.js'));
-  } catch (e) {
-    throw new BackendUnavailableError(`the fused kernel module failed to load: ${firstLine(e)}`);
-  }
-  let backend: ComputeBackend;
-  try {
-    backend = await createFusedBackend(state, threads === undefined ? {} : { threads });
-  } catch (e) {
-    throw new BackendUnavailableError(`the fused WebAssembly kernel failed to start: ${firstLine(e)}`);
-  }
-  return withReport(backend, { ...report, description: backend.report.description });
-};
+/**
+ * A backend in a module of its own, imported only when it is chosen (so its dependencies load only then) and then
+ * started; either failure becomes one line saying which step failed.
+ */
+function lazyLoader<M>(
+  load: () => Promise<M>,
+  moduleName: string,
+  start: (module: M, state: ModelState) => ComputeBackend | Promise<ComputeBackend>,
+  engineName: string,
+): BackendLoader {
+  return async (state, report) => {
+    let module: M;
+    try {
+      module = await load();
+    } catch (e) {
+      throw new BackendUnavailableError(`${moduleName} failed to load: ${firstLine(e)}`);
+    }
+    let backend: ComputeBackend;
+    try {
+      backend = await start(module, state);
+    } catch (e) {
+      throw new BackendUnavailableError(`${engineName} failed to start: ${firstLine(e)}`);
+    }
+    return withReport(backend, { ...report, description: backend.report.description });
+  };
+}
+
+const fusedLoader = (threads: number | undefined): BackendLoader =>
+  lazyLoader(
+    () => import('./fused/fusedBackend.js'),
+    'the fused kernel module',
+    (m, state) => m.createFusedBackend(state, threads === undefined ? {} : { threads }),
+    'the fused WebAssembly kernel',
+  );
 
 /** The onnxruntime step graph; one line when onnxruntime-node cannot run here (no binary for this platform). */
-const onnxruntimeLoader = (threads: number): BackendLoader => async (state, report) => {
-  const missing = onnxruntimeUnavailable();
-  if (missing) throw new BackendUnavailableError(missing);
-  let createOnnxruntimeBackend: (s: ModelState, o: { threads: number }) => ComputeBackend;
-  try {
-    ({ createOnnxruntimeBackend } = await import('./onnxruntime/onnxruntimeBackend.js'));
-  } catch (e) {
-    throw new BackendUnavailableError(`the onnxruntime backend module failed to load: ${firstLine(e)}`);
-  }
-  let backend: ComputeBackend;
-  try {
-    backend = createOnnxruntimeBackend(state, { threads });
-  } catch (e) {
-    throw new BackendUnavailableError(`onnxruntime-node failed to start: ${firstLine(e)}`);
-  }
-  return withReport(backend, { ...report, description: backend.report.description });
+const onnxruntimeLoader = (threads: number): BackendLoader => {
+  const load = lazyLoader(
+    () => import('./onnxruntime/onnxruntimeBackend.js'),
+    'the onnxruntime backend module',
+    (m, state) => m.createOnnxruntimeBackend(state, { threads }),
+    'onnxruntime-node',
+  );
+  return async (state, report) => {
+    const missing = onnxruntimeUnavailable();
+    if (missing) throw new BackendUnavailableError(missing);
+    return load(state, report);
+  };
 };
 
 const DEFAULT_LOADERS: Record<BackendId, BackendLoader> = {

@@ -5,7 +5,8 @@
  * the chart's life in its frame (`ChartHost`), and PNG export.
  */
 import uPlot from 'uplot';
-import { chartColors, cssVar, themeGeneration } from './chartTheme.js';
+import { chartColors, cssVar, onThemeChange, themeGeneration } from './chartTheme.js';
+import { chartFrames } from './frameScheduler.js';
 import { logRange, logSplits } from './logAxis.js';
 
 const FONT = '11px system-ui, sans-serif';
@@ -266,6 +267,19 @@ export class ChartHost {
  */
 function placeholderData(columns: number): uPlot.AlignedData {
   return [[0], ...Array.from({ length: columns - 1 }, () => [null])] as uPlot.AlignedData;
+}
+
+/**
+ * A chart component's lifetime around its `host`: `redraw` is scheduled again (under `job`) when the theme changes.
+ * Returns the teardown for onDestroy: it stops that, drops any frame of `job` still pending and destroys the chart.
+ */
+export function chartLifetime(job: object, host: ChartHost, redraw: () => void): () => void {
+  const stopTheme = onThemeChange(() => chartFrames.schedule(job, redraw, { urgent: true }));
+  return () => {
+    stopTheme();
+    chartFrames.cancel(job);
+    host.destroy();
+  };
 }
 
 /** Triggers a download of `data` (a data: URL or a Blob) as `filename`; works in Electron and browsers. */
