@@ -84,7 +84,8 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     expect((await byTestId('dataset-vocab').textContent())?.replace(/\s+/g, '')).toBe('.abcdefghijklmnopqrstuvwxyz');
     // Every chart offers its data as a table: the word-length chart's rows are the histogram.
     await page.locator('[data-testid="dataset-length-chart-data"] summary').click();
-    expect(await page.locator('[data-testid="dataset-length-chart-data"] tbody tr').count()).toBeGreaterThan(5);
+    // The table is built when the disclosure's toggle event arrives, a moment after the click: wait for it.
+    await expect.poll(async () => page.locator('[data-testid="dataset-length-chart-data"] tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(5);
     // Every character is labelled in the table beside the chart: 26 rows, 'a' the most frequent.
     expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').count()).toBe(26);
     expect(await page.locator('[data-testid="dataset-char-table"] tbody tr').first().locator('td').allTextContents()).toEqual(['a', '33,885', '17.28%']);

@@ -110,6 +110,8 @@ describe.skipIf(!E2E_WANTED)('naming runs and writing notes in Chromium through 
     const chart = page.getByRole('img', { name: `Loss curves of ${NAME}, ${second}` });
     await expect.poll(() => chart.count(), { timeout: 15_000 }).toBe(1);
     await page.locator('[data-testid="runs-overlay-chart-data"] summary').click();
+    // The table is built when the disclosure's toggle event arrives, a moment after the click: wait for it.
+    await page.locator('[data-testid="runs-overlay-chart-data"] tbody tr').first().waitFor({ timeout: 10_000 });
     const runsInTable = new Set((await page.locator('[data-testid="runs-overlay-chart-data"] tbody tr td:first-child').allTextContents()).map((t) => t.trim()));
     expect([...runsInTable]).toEqual([NAME, second]);
     // Renaming a run that is already overlaid renames its curves at once.
