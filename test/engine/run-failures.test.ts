@@ -9,18 +9,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabError } from '../../electron/engine/errors.js';
 import { atomicTestHooks } from '../../electron/engine/io/atomic.js';
-import { findPreset } from '../../electron/engine/model/presets.js';
 import { executeRun } from '../../electron/engine/run/executeRun.js';
 import { readRunRecord, writeFinalRunRecord } from '../../electron/engine/run/runFolder.js';
-import { smallWordsFile, tempDir } from '../helpers/fixtures.js';
+import { runConfig, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
-function config(steps: number) {
-  const c = structuredClone(findPreset('zero-init')!.config);
-  c.train.steps = steps;
-  c.train.inspectEvery = 50;
-  c.train.evalEvery = 100;
-  return c;
-}
+const config = (steps: number) => runConfig('zero-init', steps);
 
 function enospc(): NodeJS.ErrnoException {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });

@@ -10,21 +10,14 @@ import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '../../electron/engine/errors.js';
 import { markdownText } from '../../electron/engine/io/markdownText.js';
-import { findPreset } from '../../electron/engine/model/presets.js';
 import { exportRun } from '../../electron/engine/run/exportRun.js';
 import { executeRun } from '../../electron/engine/run/executeRun.js';
 import { readRunRecord } from '../../electron/engine/run/runFolder.js';
 import { LABEL_FILE, readRunLabel, runDisplayName, writeRunLabel } from '../../electron/engine/run/runLabel.js';
 import { TrainControl } from '../../electron/engine/train/control.js';
-import { smallWordsFile, tempDir } from '../helpers/fixtures.js';
+import { runConfig, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
-function config(steps: number) {
-  const c = structuredClone(findPreset('bn3-fold')!.config);
-  c.train.steps = steps;
-  c.train.inspectEvery = 50;
-  c.train.evalEvery = 100;
-  return c;
-}
+const config = (steps: number) => runConfig('bn3-fold', steps);
 
 async function labelError(dir: string, change: Parameters<typeof writeRunLabel>[1]): Promise<string> {
   const e = await writeRunLabel(dir, change).then(() => null, (x: unknown) => x);

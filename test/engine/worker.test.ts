@@ -2,19 +2,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findPreset } from '../../electron/engine/model/presets.js';
 import { readStoredRun } from '../../electron/engine/run/runFolder.js';
 import { startTrainingProcess } from '../../electron/engine/worker/client.js';
 import type { RunEvent } from '../../electron/engine/run/runEvents.js';
-import { smallWordsFile, tempDir } from '../helpers/fixtures.js';
+import { runConfig, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
-function config(steps: number) {
-  const c = structuredClone(findPreset('zero-init')!.config);
-  c.train.steps = steps;
-  c.train.inspectEvery = 50;
-  c.train.evalEvery = 100;
-  return c;
-}
+const config = (steps: number) => runConfig('zero-init', steps);
 
 describe('training process', () => {
   const dir = tempDir();

@@ -2,6 +2,8 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ExperimentConfig } from '../../electron/engine/model/config.js';
+import { findPreset } from '../../electron/engine/model/presets.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** ../shared/data/names.txt beside the repository (absent on machines without the shared folder). */
@@ -27,4 +29,13 @@ export function smallWordsFile(dir: string, count = 400): string {
   const file = path.join(dir, 'words.txt');
   writeFileSync(file, words.join('\n') + '\n');
   return file;
+}
+
+/** A preset's configuration for a short test run: `steps` steps, a snapshot every 50, an evaluation every 100. */
+export function runConfig(presetId: string, steps: number): ExperimentConfig {
+  const c = structuredClone(findPreset(presetId)!.config);
+  c.train.steps = steps;
+  c.train.inspectEvery = 50;
+  c.train.evalEvery = 100;
+  return c;
 }

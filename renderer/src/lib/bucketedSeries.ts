@@ -201,19 +201,24 @@ export function pickLast<T>(perBucket: readonly T[], groups: BucketGroups): T[] 
   return groups.last.map((i) => perBucket[i]);
 }
 
-/** The index of the last point at or before step `x` in points sorted by x, or null before the first. */
-export function pointAt(points: readonly Point[], x: number): number | null {
+/** The index of the last item whose key is at or before `value`, in items sorted by key; null before the first. */
+function lastAtOrBefore<T>(items: readonly T[], key: (item: T) => number, value: number): number | null {
   let lo = 0;
-  let hi = points.length - 1;
+  let hi = items.length - 1;
   let found: number | null = null;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (points[mid].x <= x) {
+    if (key(items[mid]) <= value) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
   return found;
+}
+
+/** The index of the last point at or before step `x` in points sorted by x, or null before the first. */
+export function pointAt(points: readonly Point[], x: number): number | null {
+  return lastAtOrBefore(points, (p) => p.x, x);
 }
 
 /**
@@ -239,18 +244,7 @@ export function smoothBuckets(series: BucketedSeries, alpha: number, map: (y: nu
 
 /** The bucket covering `step` (the last one starting at or before it), or null before the first. */
 export function bucketAt(series: BucketedSeries, step: number): number | null {
-  const buckets = series.buckets;
-  let lo = 0;
-  let hi = buckets.length - 1;
-  let found: number | null = null;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (buckets[mid].start <= step) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return lastAtOrBefore(series.buckets, (b) => b.start, step);
 }
 
 /** Steps at which the learning rate changes (marked on the loss chart). */
