@@ -17,7 +17,7 @@ import { diagnose } from '../engine/inspect/diagnosis.js';
 import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
-import { claimRunFolder, listRuns, newRunId, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
+import { claimRunFolder, listRuns, newRunId, newRunRecord, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
 import { readRunLabel, runDisplayName, writeRunLabel, type RunLabel } from '../engine/run/runLabel.js';
 import type { DatasetRef, WordsSource } from '../engine/data/index.js';
 import type { RunEvent } from '../engine/run/runEvents.js';
@@ -274,24 +274,16 @@ export class RunManager {
 
   /** The folder of a run withdrawn from the queue: its run.json, `stopped` at step 0, and nothing else. */
   private async saveUnstarted(runId: string, run: LiveRun): Promise<void> {
-    const now = new Date().toISOString();
-    const record: RunRecord = {
-      format: 'makemore-lab-run',
-      version: 1,
+    const record = newRunRecord({
       id: runId,
       createdAt: run.createdAt,
-      updatedAt: now,
       status: 'stopped',
-      preset: run.config.preset,
       config: run.config,
       dataset: { ref: run.dataset.ref, source: run.dataset.source },
       vocab: run.dataset.vocab,
       unigramEntropy: null,
       backend: null,
-      checkpointStep: 0,
-      result: null,
-      error: null,
-    };
+    });
     try {
       await claimRunFolder(this.dir(runId), record);
       run.status = 'stopped';

@@ -25,6 +25,7 @@ import {
   JsonLinesAppender,
   METRICS_FILE,
   SNAPSHOTS_FILE,
+  newRunRecord,
   writeFinalRunRecord,
   writeRunRecord,
   type MetricsLine,
@@ -78,24 +79,16 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
   const vocabSize = prepared.vocab.length;
   const initial = initModel(config.model, vocabSize, deriveSeed(config.train.seed, INIT_STREAM));
   const backend = await createBackend(initial, options.backend, { kernelThreads: options.kernelThreads });
-  const now = new Date().toISOString();
-  const record: RunRecord = {
-    format: 'makemore-lab-run',
-    version: 1,
+  const record = newRunRecord({
     id: options.runId,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: new Date().toISOString(),
     status: 'running',
-    preset: config.preset,
     config,
     dataset: { ref: options.dataset, source: { ...prepared.source, name: recordedDatasetName(options.dataset, prepared.source) } },
     vocab: prepared.vocab,
     unigramEntropy: unigramEntropy(prepared.train.y, prepared.train.n, vocabSize),
     backend: backend.report,
-    checkpointStep: 0,
-    result: null,
-    error: null,
-  };
+  });
   try {
     await claimRunFolder(runDir, record);
   } catch (e) {

@@ -51,6 +51,30 @@ export interface RunRecord {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * The record of a run that has trained no step yet: what executeRun claims its folder with, and what the app
+ * saves for a run stopped before it left the worker queue. The format fields and the empty outcome live here only.
+ */
+export function newRunRecord(fields: Pick<RunRecord, 'id' | 'createdAt' | 'status' | 'config' | 'dataset' | 'vocab' | 'unigramEntropy' | 'backend'>): RunRecord {
+  return {
+    format: 'makemore-lab-run',
+    version: 1,
+    id: fields.id,
+    createdAt: fields.createdAt,
+    updatedAt: new Date().toISOString(),
+    status: fields.status,
+    preset: fields.config.preset,
+    config: fields.config,
+    dataset: fields.dataset,
+    vocab: fields.vocab,
+    unigramEntropy: fields.unigramEntropy,
+    backend: fields.backend,
+    checkpointStep: 0,
+    result: null,
+    error: null,
+  };
+}
+
 export type MetricsLine =
   | ({ kind: 'loss' } & LossChunk)
   | ({ kind: 'ratios' } & UpdateRatioChunk)
