@@ -12,6 +12,7 @@ import type {
   RunUpdate,
 } from '../../../electron/shared/contract.js';
 import { lab, toErrorInfo } from '../lib/api.js';
+import { ReplyOrder } from '../lib/replyOrder.js';
 import { RunView } from './runView.svelte.js';
 
 /** Updates for a run we have no view of yet (e.g. arriving before `runs.start` resolves), kept briefly. */
@@ -27,6 +28,7 @@ class RunsStore {
   readonly selected = $derived(this.selectedId ? (this.views.get(this.selectedId) ?? null) : null);
   private orphans = new Map<string, RunUpdate[]>();
   private subscribed = false;
+  private readonly listReplies = new ReplyOrder();
 
   subscribe(): void {
     if (this.subscribed) return;
@@ -56,8 +58,12 @@ class RunsStore {
   }
 
   async refresh(): Promise<void> {
+    const ticket = this.listReplies.ticket();
     try {
-      this.list = await lab.runs.list();
+      const list = await lab.runs.list();
+      // Refreshes overlap (one per `runs.changed`); an older read arriving last must not undo a newer one.
+      if (!this.listReplies.accept(ticket)) return;
+      this.list = list;
       for (const r of this.list) this.applyLabel(r);
     } catch (e) {
       this.error = toErrorInfo(e);

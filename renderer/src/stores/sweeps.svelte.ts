@@ -6,6 +6,7 @@
 import type { ApiErrorInfo, ExperimentConfig } from '../../../electron/shared/contract.js';
 import type { SweepEstimate, SweepInfo, SweepRecipeInfo } from '../../../electron/shared/sweepTypes.js';
 import { lab, toErrorInfo } from '../lib/api.js';
+import { ReplyOrder } from '../lib/replyOrder.js';
 import { leafFields, parseValueList, type LeafField } from '../lib/sweepGrid.js';
 import { runs } from './runs.svelte.js';
 
@@ -33,6 +34,8 @@ class SweepsStore {
   seed = $state(2147483647);
   estimate = $state.raw<SweepEstimate | null>(null);
   private subscribed = false;
+  /** `saved` is written from replies (list, start, stop) that can arrive out of order. */
+  private readonly replies = new ReplyOrder();
 
   async load(): Promise<void> {
     if (!this.subscribed) {
@@ -52,8 +55,10 @@ class SweepsStore {
   }
 
   async refresh(): Promise<void> {
+    const ticket = this.replies.ticket();
     try {
-      this.saved = await lab.sweeps.list();
+      const saved = await lab.sweeps.list();
+      if (this.replies.accept(ticket)) this.saved = saved;
     } catch (e) {
       this.error = toErrorInfo(e);
     }
@@ -111,12 +116,16 @@ class SweepsStore {
     this.busy = true;
     try {
       const common = { datasetId, vary, steps: this.steps, seed: this.seed, backend: runs.backendChoice };
+      const ticket = this.replies.ticket();
       const sweep = await lab.sweeps.start(this.source === 'recipe' ? { recipeId: this.recipeId, ...common } : { presetId: this.presetId, ...common });
       for (const r of sweep.runs) if (r.summary) runs.adopt(r.summary);
-      this.saved = [sweep, ...this.saved.filter((s) => s.id !== sweep.id)];
+      if (this.replies.accept(ticket)) this.saved = [sweep, ...this.saved.filter((s) => s.id !== sweep.id)];
       this.currentId = sweep.id;
       this.error = null;
       void runs.refresh();
+      // A list read while the sweep was starting (its runs' launch triggers one) can predate its saving and
+      // arrive after this reply; a read sent now includes it.
+      void this.refresh();
     } catch (e) {
       this.error = toErrorInfo(e);
     } finally {
@@ -148,9 +157,12 @@ class SweepsStore {
   /** Stops the sweep's queued and training runs (each saved as stopped); its finished runs stay. */
   async stop(id: string): Promise<void> {
     this.stopping = true;
+    const ticket = this.replies.ticket();
     try {
+      // The reply is read while its training runs still finish their step ("running"); their end triggers a
+      // later list read, which must not be overwritten by this reply if it arrives first.
       const sweep = await lab.sweeps.stop({ sweepId: id });
-      this.saved = this.saved.map((s) => (s.id === id ? sweep : s));
+      if (this.replies.accept(ticket)) this.saved = this.saved.map((s) => (s.id === id ? sweep : s));
       this.error = null;
     } catch (e) {
       this.error = toErrorInfo(e);
