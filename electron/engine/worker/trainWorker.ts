@@ -8,6 +8,12 @@ import path from 'node:path';
 import { executeRun } from '../run/executeRun.js';
 import { TrainControl } from '../train/control.js';
 import { serveWorker } from './parentPort.js';
+import { lowerTrainingPriority } from './trainingPriority.js';
+
+// Before anything starts a thread (threads inherit their creator's priority): the page drawing this run's curves
+// must get a core before the trainer does.
+const priorityRefused = lowerTrainingPriority();
+if (priorityRefused) console.error(`training process: could not lower its priority (${priorityRefused}); it runs at normal priority`);
 
 // The run reports its backend itself; tf.js's "install tfjs-node" banner would only add noise to the log.
 tf.env().set('PROD', true);
