@@ -18,7 +18,7 @@ const call = (channel: string) => () => new Promise((resolve) => pending.push({ 
 vi.mock('../../renderer/src/lib/api.js', () => ({
   lab: {
     on: (event: string, handler: () => void) => handlers.set(event, handler),
-    sweeps: { list: call('sweeps.list'), stop: call('sweeps.stop'), recipes: async () => [] },
+    sweeps: { list: call('sweeps.list'), stop: call('sweeps.stop'), estimate: call('sweeps.estimate'), recipes: async () => [] },
     runs: { list: call('runs.list') },
   },
   toErrorInfo: (e: unknown) => ({ code: 'INTERNAL', message: String(e) }),
@@ -76,5 +76,17 @@ describe('SweepsStore: replies applied in request order', () => {
     older.resolve(answer('old'));
     await Promise.all([first, second]);
     expect(runs.list.map((r) => r.id)).toEqual(['new']);
+  });
+
+  it("picking two presets in a row shows the second one's estimate, whichever reply comes last", async () => {
+    sweeps.usePreset('bn3-fold');
+    sweeps.usePreset('zero-init');
+    const [first, second] = pending.filter((p) => p.channel === 'sweeps.estimate');
+    second.resolve({ runId: 'zero', stepsPerSecond: 5000 });
+    await settle();
+    first.resolve({ runId: 'bn3', stepsPerSecond: 9000 });
+    await settle();
+    expect(sweeps.estimate).toEqual({ runId: 'zero', stepsPerSecond: 5000 });
+    pending.length = 0;
   });
 });

@@ -36,6 +36,7 @@ class SweepsStore {
   private subscribed = false;
   /** `saved` is written from replies (list, start, stop) that can arrive out of order. */
   private readonly replies = new ReplyOrder();
+  private readonly estimateReplies = new ReplyOrder();
 
   async load(): Promise<void> {
     if (!this.subscribed) {
@@ -81,11 +82,15 @@ class SweepsStore {
   }
 
   async loadEstimate(): Promise<void> {
+    // Picking presets in a row sends one estimate each: the last preset's must be the one shown.
+    const ticket = this.estimateReplies.ticket();
+    let estimate: SweepEstimate | null;
     try {
-      this.estimate = await lab.sweeps.estimate({ preset: this.presetId });
+      estimate = await lab.sweeps.estimate({ preset: this.presetId });
     } catch {
-      this.estimate = null;
+      estimate = null;
     }
+    if (this.estimateReplies.accept(ticket)) this.estimate = estimate;
   }
 
   addAxis(path: string): void {
