@@ -19,14 +19,16 @@ export const TRAINING_PRIORITY = os.constants.priority.PRIORITY_BELOW_NORMAL;
  * Returns why it could not, or null. Failing is harmless (training runs at normal priority), so it never throws.
  */
 export function lowerTrainingPriority(): string | null {
-  try {
-    for (const id of threadIds()) {
+  let refused: string | null = null;
+  for (const id of threadIds()) {
+    try {
       if (os.getPriority(id) < TRAINING_PRIORITY) os.setPriority(id, TRAINING_PRIORITY);
+    } catch (e) {
+      // A thread that ended since the folder was read is no loss; anything else is reported (once).
+      if ((e as { info?: { code?: string } }).info?.code !== 'ESRCH') refused ??= (e as Error).message;
     }
-    return null;
-  } catch (e) {
-    return (e as Error).message;
   }
+  return refused;
 }
 
 /** Linux: every thread of this process (0 = the calling thread elsewhere, where a priority is the process's). */
