@@ -4,10 +4,10 @@
  *
  * Showing is lenient: a missing or unreadable file is no entries, and entries that are not the store's (edited
  * by hand, an older format) are skipped. A file that exists but cannot be read back as a list (truncated, not
- * JSON, another shape, not readable) is never overwritten: every change is refused with one line naming the
+ * JSON, another shape, not readable, a folder or a FIFO) is never overwritten: every change is refused with one line naming the
  * file, so the user can move it away and keep what is in it.
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
 import { errnoCode } from '../engine/io/ioError.js';
@@ -61,10 +61,18 @@ export class JsonListFile<T> {
 
   private async load(): Promise<ReadResult<T>> {
     let text: string;
+    let handle: fs.FileHandle | undefined;
     try {
-      text = await fs.readFile(this.options.file, 'utf8');
+      // O_NONBLOCK and the check before reading: a FIFO or a device in the file's place (/dev/zero) must be
+      // refused, not read — reading one never ends, and holds one of Node's few file-system threads meanwhile.
+      handle = await fs.open(this.options.file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      const stat = await handle.stat();
+      if (!stat.isFile()) return { entries: [], problem: stat.isDirectory() ? 'a folder, not a file' : 'not a plain file' };
+      text = await handle.readFile('utf8');
     } catch (e) {
       return { entries: [], problem: errnoCode(e) === 'ENOENT' ? null : `cannot be read: ${errnoCode(e) ?? (e as Error).message}` };
+    } finally {
+      await handle?.close();
     }
     let raw: unknown;
     try {

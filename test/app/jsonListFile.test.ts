@@ -1,10 +1,11 @@
 /**
  * The JSON list files of the data folder (presets.json, sweeps.json) against hostile contents: truncated JSON,
- * other shapes, foreign entries, a folder in the file's place. A file that cannot be read is never overwritten
+ * other shapes, foreign entries, a folder, a FIFO or a device in the file's place. A file that cannot be read is never overwritten
  * (the bytes stay as they were) and every change is refused in one line naming the file. Then both stores on
  * the same files.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,8 +59,21 @@ describe('an unreadable list file', () => {
     const list = listFile(null);
     mkdirSync(list.file);
     expect(await list.read()).toEqual([]);
-    await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (cannot be read: EISDIR)`);
+    await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (a folder, not a file)`);
   });
+
+  it('a FIFO or a device in the file\'s place is refused at once, never read (reading one would never end)', async () => {
+    const fifo = listFile(null);
+    execFileSync('/usr/bin/mkfifo', [fifo.file]);
+    const device = listFile(null);
+    symlinkSync('/dev/zero', device.file);
+    for (const list of [fifo, device]) {
+      expect(await list.read()).toEqual([]);
+      await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (not a plain file); move it away to save new things`);
+    }
+    expect(lstatSync(fifo.file).isFIFO()).toBe(true);
+    expect(readlinkSync(device.file)).toBe('/dev/zero');
+  }, 2000);
 
   it('a missing file is an empty list; foreign entries of a list are skipped; changes made together are all kept', async () => {
     const missing = listFile(null);
