@@ -33,8 +33,9 @@ export interface SweepStoreOptions {
   file: string;
   presets: PresetStore;
   runs: RunManager;
-  /** Starts one run (the service's `runs.start`; an unknown dataset id throws before anything starts). */
-  startRun(config: ExperimentConfig, datasetId: string, backend: BackendChoice): RunSummary;
+  /** Starts one run under the id given (the service's `runs.start`). */
+  startRun(config: ExperimentConfig, datasetId: string, backend: BackendChoice, runId: string): RunSummary;
+  /** The dataset's name; throws for a dataset that is not loaded. */
   datasetName(datasetId: string): string;
 }
 
@@ -86,12 +87,11 @@ export class SweepStore {
     const config = structuredClone(base);
     if (request.steps !== undefined) config.train.steps = request.steps;
     if (request.seed !== undefined) config.train.seed = request.seed;
-    // Every point is checked before any run starts: a refused value starts nothing.
-    const points = expandGrid(config, vary, validatePoint);
-    // A sweeps.json that cannot be saved to refuses the sweep before any of its runs starts.
-    await this.saved.readForUpdate();
+    // Every point (and the dataset) is checked before any run starts: a refused value starts nothing.
+    const points = expandGrid(config, vary, validatePoint).map((p) => ({ ...p, runId: newRunId(p.config.preset) }));
     const datasetName = this.options.datasetName(request.datasetId);
-    const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto'), values: p.values }));
+    // The definition, with the runs' ids chosen above, is saved before any run starts: a sweeps.json that cannot
+    // be written (unreadable, a full disk) refuses the sweep with no run started — none trains outside a sweep.
     const definition: SweepDefinition = {
       id: newRunId(recipe ?? preset),
       createdAt: new Date().toISOString(),
@@ -102,9 +102,10 @@ export class SweepStore {
       steps: config.train.steps,
       seed: config.train.seed,
       vary,
-      runs: started.map((s) => ({ runId: s.summary.id, values: s.values })),
+      runs: points.map((p) => ({ runId: p.runId, values: p.values })),
     };
     await this.saved.update((all) => [...all, definition]);
+    const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto', p.runId), values: p.values }));
     return {
       ...definition,
       status: 'running',

@@ -1,7 +1,7 @@
 /**
  * The app's own small files on a real full disk (a tmpfs mounted small, where this machine lets us mount one —
- * as root, like test/cli/cli-io.test.ts): presets.json (jsonListFile.ts) and the folder of a run stopped while it
- * waits in the worker queue (RunManager.stop). A failed save is one typed line naming the file, the old bytes
+ * as root, like test/cli/cli-io.test.ts): presets.json and sweeps.json (jsonListFile.ts) and the folder of a run
+ * stopped while it waits in the worker queue (RunManager.stop). A failed save is one typed line naming the file, the old bytes
  * stay as they were, no temporary is left behind, and the next save once space is freed works.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,12 +10,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PresetStore } from '../../electron/app/presetStore.js';
 import { RunManager } from '../../electron/app/runManager.js';
+import { SweepStore } from '../../electron/app/sweepStore.js';
 import { WorkerQueue } from '../../electron/app/workerQueue.js';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { readRunRecord } from '../../electron/engine/run/runFolder.js';
 import { trainingLauncher, type SpawnWorker, type WorkerProcess } from '../../electron/engine/worker/client.js';
 import { runConfig, tempDir } from '../helpers/fixtures.js';
+
+const dataset = { ref: { kind: 'file' as const, path: '/nowhere/words.txt' }, source: { name: 'words.txt', path: null, sha256: 'ab'.repeat(32), bytes: 10 }, vocab: ['.', 'a'] };
+/** A launcher whose runs all wait in a queue: withdraw succeeds, and nothing ever starts. */
+const queued = () => ({ pause() {}, resume() {}, stop() {}, kill() {}, withdraw: () => true, done: new Promise<never>(() => {}) });
 
 const IS_ROOT = process.getuid?.() === 0;
 const dir = tempDir('lab-full-disk-');
@@ -88,7 +93,6 @@ describe.runIf(IS_ROOT)('a full disk (a real tmpfs)', () => {
     };
     const queue = new WorkerQueue(spawnNow, 1);
     const runs = new RunManager({ runsRoot: disk, launch: trainingLauncher(queue.spawn), emitUpdate() {}, emitChanged() {}, batchIntervalMs: 0 });
-    const dataset = { ref: { kind: 'file' as const, path: '/nowhere/words.txt' }, source: { name: 'words.txt', path: null, sha256: 'ab'.repeat(32), bytes: 10 }, vocab: ['.', 'a'] };
     const [a, b, c] = [1, 2, 3].map(() => runs.start(runConfig('zero-init', 100), dataset, 'auto'));
     expect(queue.state().queued.map((j) => j.runId)).toEqual([b.id, c.id]);
     const filler = fill(disk);
@@ -110,5 +114,33 @@ describe.runIf(IS_ROOT)('a full disk (a real tmpfs)', () => {
     const d = runs.start(runConfig('zero-init', 100), dataset, 'auto');
     await runs.stop(d.id);
     expect((await readRunRecord(runs.dir(d.id))).status).toBe('stopped');
+  });
+
+  it.runIf(mountable)('sweeps.json: a sweep whose definition cannot be saved is refused in one line before any of its runs starts', async () => {
+    const disk = path.join(dir, 'sweeps');
+    expect(tryMountTmpfs(disk, '64k')).toBe(true);
+    const file = path.join(disk, 'sweeps.json');
+    writeFileSync(file, '[]\n');
+    const runs = new RunManager({ runsRoot: path.join(disk, 'runs'), launch: queued, emitUpdate() {}, emitChanged() {} });
+    const store = new SweepStore({
+      file,
+      presets: new PresetStore(path.join(disk, 'presets.json')),
+      runs,
+      startRun: (config, _datasetId, backend, runId) => runs.start(config, dataset, backend, runId),
+      datasetName: () => 'words.txt',
+    });
+    const filler = fill(disk);
+    const request = { presetId: 'zero-init', datasetId: 'd', vary: [{ path: 'train.seed', values: [1, 2, 3] }] };
+
+    const error = await store.start(request).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LabError);
+    expect([(error as LabError).code, (error as LabError).message]).toEqual(['IO', `disk full while writing ${file}`]);
+    expect(await runs.list()).toEqual([]); // no run queued or training outside any sweep
+    expect(readFileSync(file, 'utf8')).toBe('[]\n');
+    expect(temps(disk)).toEqual([]);
+
+    rmSync(filler);
+    const sweep = await store.start(request);
+    expect((await store.list()).map((s) => s.runs.map((r) => r.summary?.id))).toEqual([sweep.runs.map((r) => r.runId)]);
   });
 });
