@@ -175,8 +175,29 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   } catch {
     throw new LabError('RUN', `${file} is not valid JSON`);
   }
-  if (record.format !== 'makemore-lab-run') throw new LabError('RUN', `${file} is not a Makemore Lab run record`);
+  if (record?.format !== 'makemore-lab-run') throw new LabError('RUN', `${file} is not a Makemore Lab run record`);
+  const missing = missingRecordField(record);
+  if (missing) throw new LabError('RUN', `${file}: ${missing} is missing or not valid; not a run record the lab can read`);
   return record;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The first field every reader of a record (the Runs list, its sort, a run's summary) relies on that a run.json
+ * lacks, or null. A hand-edited or foreign run.json without them is refused here, in one line naming the file,
+ * instead of failing later with a TypeError in whatever lists it — which took the whole Runs list down.
+ */
+function missingRecordField(record: RunRecord): string | null {
+  const r = record as unknown as Record<string, unknown>;
+  for (const key of ['id', 'createdAt', 'status'] as const) if (typeof r[key] !== 'string') return key;
+  const config = r.config;
+  if (!isObject(config) || !isObject(config.train) || typeof config.train.steps !== 'number') return 'config.train';
+  if (!isObject(config.model) || !Array.isArray(config.model.hidden) || !isObject(config.model.output)) return 'config.model';
+  if (!isObject(r.dataset) || !isObject(r.dataset.source) || typeof r.dataset.source.name !== 'string') return 'dataset.source';
+  if (!Array.isArray(r.vocab)) return 'vocab';
+  if (r.result != null && !isObject(r.result)) return 'result';
+  return null;
 }
 
 /** Marks a run failed after its training process died without saying so (the rest of the record is kept). */
