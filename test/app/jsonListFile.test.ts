@@ -4,10 +4,11 @@
  * (the bytes stay as they were) and every change is refused in one line naming the file. Then both stores on
  * the same files.
  */
-import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { lock } from 'proper-lockfile';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonListFile } from '../../electron/app/jsonListFile.js';
 import { PresetStore } from '../../electron/app/presetStore.js';
@@ -15,6 +16,7 @@ import { RunManager } from '../../electron/app/runManager.js';
 import { SweepStore } from '../../electron/app/sweepStore.js';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset, PRESETS } from '../../electron/engine/model/presets.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-json-list-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -138,3 +140,46 @@ describe('the stores on hostile files', () => {
     expect(runsStarted).toEqual([]);
   });
 });
+
+describe('two processes changing one file', () => {
+  /** A process that saves `count` presets titled `<tag><k>` into `file`, one after another. */
+  const saver = (file: string, tag: string, count: number) =>
+    new Promise<void>((resolve, reject) => {
+      const script = `
+        const { PresetStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'electron/app/presetStore.ts'))});
+        const { findPreset } = await import(${JSON.stringify(path.join(REPO_ROOT, 'electron/engine/model/presets.ts'))});
+        const store = new PresetStore(${JSON.stringify(file)});
+        for (let k = 0; k < ${count}; k++) await store.save({ title: '${tag}' + k, description: '', config: findPreset('zero-init').config });`;
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT }, (e) => (e ? reject(e) : resolve()));
+    });
+
+  it('saving at the same moment, neither loses the other\'s presets (30 + 30 saves, all 60 kept)', async () => {
+    const file = path.join(mkdtempSync(path.join(tmp, 'two-')), 'presets.json');
+    await Promise.all([saver(file, 'a', 30), saver(file, 'b', 30)]);
+    const ids: string[] = JSON.parse(readFileSync(file, 'utf8')).map((p: { id: string }) => p.id);
+    expect(ids.length).toBe(60);
+    expect(new Set(ids)).toEqual(new Set(['a', 'b'].flatMap((t) => Array.from({ length: 30 }, (_, k) => `${t}${k}`))));
+    expect(existsSync(path.join(path.dirname(file), '.presets.json.lock'))).toBe(false);
+  }, 60_000);
+
+  it('a change waits while another holds the lock, and takes over one left by a holder killed mid-change', async () => {
+    const list = listFile('[]');
+    const lockfilePath = path.join(tmp, `.${path.basename(list.file)}.lock`);
+    const release = await lock(list.file, { lockfilePath, realpath: false });
+    const saving = list.update((all) => [...all, { id: 'waited' }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(list.file, 'utf8')).toBe('[]'); // not yet: the lock is held
+    await release();
+    expect(await saving).toEqual([{ id: 'waited' }]);
+
+    // What a process killed while saving leaves: the lock folder, no longer kept fresh.
+    mkdirSync(lockfilePath);
+    const then = new Date(Date.now() - 60_000);
+    utimesSync(lockfilePath, then, then);
+    const t0 = Date.now();
+    expect(await list.update((all) => [...all, { id: 'after' }])).toEqual([{ id: 'waited' }, { id: 'after' }]);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(existsSync(lockfilePath)).toBe(false);
+  });
+});
+
