@@ -66,10 +66,20 @@ export function recipeInfos(): SweepRecipeInfo[] {
   return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
 }
 
-/** A saved definition as far as listing needs it (anything else in the file is skipped). */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A saved definition with every field the list and the Sweep view read (anything else in the file — edited by
+ * hand, cut short — is skipped: one entry with a run of `null` used to make the whole sweeps list throw).
+ */
 function isSweepDefinition(d: unknown): d is SweepDefinition {
-  const v = d as Partial<SweepDefinition> | null;
-  return typeof v?.id === 'string' && Array.isArray(v?.runs);
+  if (!isRecord(d)) return false;
+  const strings = ['id', 'createdAt', 'label', 'datasetName'].every((k) => typeof d[k] === 'string');
+  const numbers = typeof d.steps === 'number' && typeof d.seed === 'number';
+  const origin = [d.preset, d.recipe].every((v) => v === null || typeof v === 'string');
+  const vary = Array.isArray(d.vary) && d.vary.every((a) => isRecord(a) && typeof a.path === 'string' && Array.isArray(a.values));
+  const runs = Array.isArray(d.runs) && d.runs.every((r) => isRecord(r) && typeof r.runId === 'string' && isRecord(r.values));
+  return strings && numbers && origin && vary && runs;
 }
 
 export class SweepStore {

@@ -141,6 +141,22 @@ describe('the stores on hostile files', () => {
   });
 });
 
+describe('a sweeps.json edited by hand', () => {
+  it('lists the sweeps the lab saved and skips entries without their fields (a run of null, no vary, a numeric run id)', async () => {
+    const file = path.join(tmp, 'sweeps-edited.json');
+    const saved = {
+      id: 'good', createdAt: '2026-01-01T00:00:00.000Z', preset: 'zero-init', recipe: null, label: 'zero-init', datasetName: 'words.txt',
+      steps: 10, seed: 1, vary: [{ path: 'train.seed', values: [1] }], runs: [{ runId: 'r1', values: { 'train.seed': 1 } }],
+    };
+    const { vary: _, ...noVary } = saved;
+    writeFileSync(file, JSON.stringify([saved, { ...saved, id: 'null-run', runs: [null] }, { ...noVary, id: 'no-vary' }, { ...saved, id: 'numeric', runs: [{ runId: 5, values: {} }] }]));
+    const runs = new RunManager({ runsRoot: path.join(tmp, 'edited-runs'), launch: () => { throw new Error('no training here'); }, emitUpdate() {}, emitChanged() {} });
+    const store = new SweepStore({ file, presets: new PresetStore(path.join(tmp, 'edited-presets.json')), runs, startRun: () => { throw new Error('no training here'); }, datasetName: () => 'words.txt' });
+    expect((await store.list()).map((s) => [s.id, s.status, s.runs.map((r) => r.runId)])).toEqual([['good', 'incomplete', ['r1']]]);
+    await expect(store.stop('null-run')).rejects.toThrow("sweepId: no sweep 'null-run'");
+  });
+});
+
 describe('two processes changing one file', () => {
   /** A process that saves `count` presets titled `<tag><k>` into `file`, one after another. */
   const saver = (file: string, tag: string, count: number) =>
