@@ -5,7 +5,7 @@
  * the same files.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
@@ -76,6 +76,25 @@ describe('an unreadable list file', () => {
     expect(lstatSync(fifo.file).isFIFO()).toBe(true);
     expect(readlinkSync(device.file)).toBe('/dev/zero');
   }, 2000);
+
+  it('a symlink in the file\'s place is not followed when written: the save replaces the link, the file outside keeps its bytes', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'lab-outside-'));
+    const theirs = path.join(outside, 'theirs.json');
+    writeFileSync(theirs, '[{"id":"outside"}]\n');
+    const linked = listFile(null);
+    symlinkSync(theirs, linked.file);
+    expect(await linked.read()).toEqual([{ id: 'outside' }]); // shown through the link
+    await linked.update((all) => [...all, { id: 'new' }]);
+    expect(readFileSync(theirs, 'utf8')).toBe('[{"id":"outside"}]\n');
+    expect(lstatSync(linked.file).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(linked.file, 'utf8'))).toEqual([{ id: 'outside' }, { id: 'new' }]);
+    // A dangling link: the save creates nothing where it pointed.
+    const dangling = listFile(null);
+    symlinkSync(path.join(outside, 'absent.json'), dangling.file);
+    await dangling.update(() => [{ id: 'x' }]);
+    expect(readdirSync(outside)).toEqual(['theirs.json']);
+    rmSync(outside, { recursive: true });
+  });
 
   it('a missing file is an empty list; foreign entries of a list are skipped; changes made together are all kept', async () => {
     const missing = listFile(null);
