@@ -10,7 +10,6 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { lock } from 'proper-lockfile';
 import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
 import { describeIoError, errnoCode } from '../engine/io/ioError.js';
@@ -78,6 +77,9 @@ export class JsonListFile<T> {
   /** Takes the file's lock (see LOCK_OPTIONS); returns its release. */
   private async lock(): Promise<() => Promise<void>> {
     const { file } = this.options;
+    // Loaded on the first change only: it installs exit and signal handlers (to drop its locks), which processes
+    // that only read these files (the CLI listing presets) should not get.
+    const { lock } = await import('proper-lockfile');
     try {
       return await lock(file, {
         ...LOCK_OPTIONS,
