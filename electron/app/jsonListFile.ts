@@ -8,11 +8,11 @@
  * JSON, another shape, not readable, a folder or a FIFO) is never overwritten: every change is refused with one
  * line naming the file, so the user can move it away and keep what is in it.
  */
-import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/io/atomic.js';
 import { describeIoError, errnoCode } from '../engine/io/ioError.js';
+import { NotPlainFileError, readPlainFile } from '../engine/io/plainFile.js';
 
 export interface JsonListFileOptions<T> {
   file: string;
@@ -96,18 +96,11 @@ export class JsonListFile<T> {
 
   private async load(): Promise<ReadResult<T>> {
     let text: string;
-    let handle: fs.FileHandle | undefined;
     try {
-      // O_NONBLOCK and the check before reading: a FIFO or a device in the file's place (/dev/zero) must be
-      // refused, not read — reading one never ends, and holds one of Node's few file-system threads meanwhile.
-      handle = await fs.open(this.options.file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-      const stat = await handle.stat();
-      if (!stat.isFile()) return { entries: [], problem: stat.isDirectory() ? 'a folder, not a file' : 'not a plain file' };
-      text = await handle.readFile('utf8');
+      text = await readPlainFile(this.options.file);
     } catch (e) {
+      if (e instanceof NotPlainFileError) return { entries: [], problem: e.what };
       return { entries: [], problem: errnoCode(e) === 'ENOENT' ? null : `cannot be read: ${errnoCode(e) ?? (e as Error).message}` };
-    } finally {
-      await handle?.close();
     }
     let raw: unknown;
     try {

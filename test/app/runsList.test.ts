@@ -1,9 +1,11 @@
 /**
  * The Runs list beside run folders the lab did not write whole: a folder with only a temporary (a claim killed
  * mid-write), a run.json torn or empty, and run.json files that carry the lab's format marker but not the fields
- * a list needs (hand-edited, another program's). The list shows the good run and leaves the others out; opening
+ * a list needs (hand-edited, another program's), a FIFO in run.json's or label.json's place (reading one would wait
+ * for a writer for ever). The list shows the good run and leaves the others out; opening
  * one of them is one line naming its run.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,12 +41,16 @@ describe('the Runs list beside folders that are not whole runs', () => {
       writeFileSync(path.join(root, name, 'run.json'), content);
     }
 
-    expect((await runs.list()).map((r) => [r.id, r.status])).toEqual([[good.id, 'stopped']]);
+    mkdirSync(path.join(root, 'fifo'));
+    execFileSync('/usr/bin/mkfifo', [path.join(root, 'fifo', 'run.json'), path.join(runs.dir(good.id), 'label.json')]);
+
+    expect((await runs.list()).map((r) => [r.id, r.status, r.name])).toEqual([[good.id, 'stopped', good.id]]);
     expect((await listRuns(root)).map((r) => r.record.id)).toEqual([good.id]);
     for (const [name, , message] of BROKEN) {
       const error = await runs.get(name).catch((e: unknown) => e);
       expect(error, name).toBeInstanceOf(LabError);
       expect((error as LabError).message, name).toBe(`${path.join(root, name, 'run.json')} ${message}`.replace(' :', ':'));
     }
-  });
+    await expect(runs.get('fifo')).rejects.toThrow(`${path.join(root, 'fifo', 'run.json')} is not a plain file; not a run record`);
+  }, 5000);
 });

@@ -17,6 +17,7 @@ import type { DatasetRef, WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { atomicTestHooks, makeDirs, writeFileAtomic, writeFileExclusive } from '../io/atomic.js';
 import { describeIoError, errnoCode, naming } from '../io/ioError.js';
+import { NotPlainFileError, readPlainFile } from '../io/plainFile.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { LabError } from '../errors.js';
@@ -165,8 +166,9 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   const file = path.join(dir, RUN_FILE);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
+    text = await readPlainFile(file);
+  } catch (e) {
+    if (e instanceof NotPlainFileError) throw new LabError('RUN', `${file} is ${e.what}; not a run record`);
     throw new LabError('RUN', `${dir} is not a run folder (no ${RUN_FILE})`);
   }
   let record: RunRecord;
