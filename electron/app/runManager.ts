@@ -88,8 +88,8 @@ export class RunManager {
     return dir;
   }
 
-  start(config: ExperimentConfig, dataset: RunDataset, backend: BackendChoice): RunSummary {
-    const runId = newRunId(config.preset);
+  /** Starts a run; `runId` is given by a caller that records it before the run starts (a sweep). */
+  start(config: ExperimentConfig, dataset: RunDataset, backend: BackendChoice, runId = newRunId(config.preset)): RunSummary {
     const runDir = this.dir(runId);
     const run: LiveRun = {
       handle: null as unknown as TrainingProcess,

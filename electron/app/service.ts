@@ -68,7 +68,6 @@ export interface LabService {
 export function createLabService(host: ServiceHost): LabService {
   const runsRoot = path.join(host.dataDir, 'runs');
   const presets = new PresetStore(path.join(host.dataDir, 'presets.json'));
-  const datasetNames = new Map<string, string>();
   const warm = host.warmTraining ? warmWorkers(host.spawnWorker) : null;
   const workers = new WorkerQueue(warm?.spawn ?? host.spawnWorker, host.workerLimit ?? defaultWorkerLimit(), (state) => host.broadcast('workers.changed', state));
   const runJob = modelJobRunner(workers.spawn);
@@ -86,13 +85,9 @@ export function createLabService(host: ServiceHost): LabService {
     file: path.join(host.dataDir, 'sweeps.json'),
     presets,
     runs,
-    startRun: (config, datasetId, backend) => runs.start(config, datasets.forRun(datasetId), backend),
-    datasetName: (datasetId) => datasetNames.get(datasetId) ?? datasetId,
+    startRun: (config, datasetId, backend, runId) => runs.start(config, datasets.forRun(datasetId), backend, runId),
+    datasetName: (datasetId) => datasets.forRun(datasetId).source.name,
   });
-  const remember = <T extends { id: string; name: string }>(d: T): T => {
-    datasetNames.set(d.id, d.name);
-    return d;
-  };
   const needDialogs = (): NativeDialogs => {
     if (!host.dialogs) throw new LabError('ARGUMENT', 'native dialogs exist only in the desktop app; use the file input');
     return host.dialogs;
@@ -108,15 +103,15 @@ export function createLabService(host: ServiceHost): LabService {
     }),
     'dataset.open': async () => {
       const file = await needDialogs().openDataset();
-      return file === null ? null : remember(await datasets.loadFromPath(file));
+      return file === null ? null : datasets.loadFromPath(file);
     },
     'dataset.loadFromPath': async ({ path: file }) => {
       // A browser must not read arbitrary server files (the summary shows words from them): it uploads instead.
       if (host.mode === 'serve') throw new LabError('ARGUMENT', 'under serve, datasets are uploaded from the browser, not opened by server path');
-      return remember(await datasets.loadFromPath(file));
+      return datasets.loadFromPath(file);
     },
-    'dataset.loadBuiltIn': async () => remember(await datasets.loadBuiltIn()),
-    'dataset.upload': async ({ name, base64 }) => remember(await datasets.upload(name, new Uint8Array(Buffer.from(base64, 'base64')))),
+    'dataset.loadBuiltIn': () => datasets.loadBuiltIn(),
+    'dataset.upload': ({ name, base64 }) => datasets.upload(name, new Uint8Array(Buffer.from(base64, 'base64'))),
     'presets.list': () => presets.list(),
     'presets.save': (request) => presets.save(request),
     'presets.delete': ({ id }) => presets.delete(id),
@@ -176,7 +171,7 @@ export function createLabService(host: ServiceHost): LabService {
     handlers,
     runs,
     datasets,
-    uploadDataset: async (name, chunks, declaredBytes) => remember(await datasets.uploadStream(name, chunks, declaredBytes)),
+    uploadDataset: (name, chunks, declaredBytes) => datasets.uploadStream(name, chunks, declaredBytes),
     shutdown: () => {
       warm?.dispose();
       runs.shutdown();

@@ -33,8 +33,9 @@ export interface SweepStoreOptions {
   file: string;
   presets: PresetStore;
   runs: RunManager;
-  /** Starts one run (the service's `runs.start`; an unknown dataset id throws before anything starts). */
-  startRun(config: ExperimentConfig, datasetId: string, backend: BackendChoice): RunSummary;
+  /** Starts one run under the id given (the service's `runs.start`). */
+  startRun(config: ExperimentConfig, datasetId: string, backend: BackendChoice, runId: string): RunSummary;
+  /** The dataset's name; throws for a dataset that is not loaded. */
   datasetName(datasetId: string): string;
 }
 
@@ -65,10 +66,20 @@ export function recipeInfos(): SweepRecipeInfo[] {
   return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
 }
 
-/** A saved definition as far as listing needs it (anything else in the file is skipped). */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A saved definition with every field the list and the Sweep view read (anything else in the file — edited by
+ * hand, cut short — is skipped: one entry with a run of `null` used to make the whole sweeps list throw).
+ */
 function isSweepDefinition(d: unknown): d is SweepDefinition {
-  const v = d as Partial<SweepDefinition> | null;
-  return typeof v?.id === 'string' && Array.isArray(v?.runs);
+  if (!isRecord(d)) return false;
+  const strings = ['id', 'createdAt', 'label', 'datasetName'].every((k) => typeof d[k] === 'string');
+  const numbers = typeof d.steps === 'number' && typeof d.seed === 'number';
+  const origin = [d.preset, d.recipe].every((v) => v === null || typeof v === 'string');
+  const vary = Array.isArray(d.vary) && d.vary.every((a) => isRecord(a) && typeof a.path === 'string' && Array.isArray(a.values));
+  const runs = Array.isArray(d.runs) && d.runs.every((r) => isRecord(r) && typeof r.runId === 'string' && isRecord(r.values));
+  return strings && numbers && origin && vary && runs;
 }
 
 export class SweepStore {
@@ -86,12 +97,11 @@ export class SweepStore {
     const config = structuredClone(base);
     if (request.steps !== undefined) config.train.steps = request.steps;
     if (request.seed !== undefined) config.train.seed = request.seed;
-    // Every point is checked before any run starts: a refused value starts nothing.
-    const points = expandGrid(config, vary, validatePoint);
-    // A sweeps.json that cannot be saved to refuses the sweep before any of its runs starts.
-    await this.saved.readForUpdate();
+    // Every point (and the dataset) is checked before any run starts: a refused value starts nothing.
+    const points = expandGrid(config, vary, validatePoint).map((p) => ({ ...p, runId: newRunId(p.config.preset) }));
     const datasetName = this.options.datasetName(request.datasetId);
-    const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto'), values: p.values }));
+    // The definition, with the runs' ids chosen above, is saved before any run starts: a sweeps.json that cannot
+    // be written (unreadable, a full disk) refuses the sweep with no run started — none trains outside a sweep.
     const definition: SweepDefinition = {
       id: newRunId(recipe ?? preset),
       createdAt: new Date().toISOString(),
@@ -102,9 +112,10 @@ export class SweepStore {
       steps: config.train.steps,
       seed: config.train.seed,
       vary,
-      runs: started.map((s) => ({ runId: s.summary.id, values: s.values })),
+      runs: points.map((p) => ({ runId: p.runId, values: p.values })),
     };
     await this.saved.update((all) => [...all, definition]);
+    const started = points.map((p) => ({ summary: this.options.startRun(p.config, request.datasetId, request.backend ?? 'auto', p.runId), values: p.values }));
     return {
       ...definition,
       status: 'running',

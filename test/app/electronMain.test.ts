@@ -21,6 +21,8 @@ import { hardenWebContents, isAppUrl, mainWindowOptions } from '../../electron/m
 import { INVOKE_CHANNELS, type Handlers } from '../../electron/shared/channels.js';
 import { IPC_PREFIX } from '../../electron/shared/wire.js';
 import type { RunEvent } from '../../electron/engine/run/runEvents.js';
+import { newRunRecord } from '../../electron/engine/run/runFolder.js';
+import { runConfig } from '../helpers/fixtures.js';
 
 describe('window hardening', () => {
   it('creates windows isolated, sandboxed and without Node', () => {
@@ -249,7 +251,7 @@ describe('utility-process launcher', () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-crash-'));
     writeFileSync(
       path.join(tmp, 'run.json'),
-      JSON.stringify({ format: 'makemore-lab-run', version: 1, id: 'r', status: 'running', error: null }),
+      JSON.stringify(newRunRecord({ id: 'r', createdAt: '2026-01-01T00:00:00.000Z', status: 'running', config: runConfig('zero-init', 10), dataset: { ref: { kind: 'builtin' }, source: { name: 'names.txt', path: null, sha256: '0'.repeat(64), bytes: 1 } }, vocab: ['.', 'a'], unigramEntropy: null, backend: null })),
     );
     const { child, fork } = fakeFork();
     const events: RunEvent[] = [];

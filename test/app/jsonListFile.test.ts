@@ -1,12 +1,14 @@
 /**
  * The JSON list files of the data folder (presets.json, sweeps.json) against hostile contents: truncated JSON,
- * other shapes, foreign entries, a folder in the file's place. A file that cannot be read is never overwritten
+ * other shapes, foreign entries, a folder, a FIFO or a device in the file's place. A file that cannot be read is never overwritten
  * (the bytes stay as they were) and every change is refused in one line naming the file. Then both stores on
  * the same files.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { lock } from 'proper-lockfile';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonListFile } from '../../electron/app/jsonListFile.js';
 import { PresetStore } from '../../electron/app/presetStore.js';
@@ -14,6 +16,7 @@ import { RunManager } from '../../electron/app/runManager.js';
 import { SweepStore } from '../../electron/app/sweepStore.js';
 import { LabError } from '../../electron/engine/errors.js';
 import { findPreset, PRESETS } from '../../electron/engine/model/presets.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-json-list-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -58,7 +61,39 @@ describe('an unreadable list file', () => {
     const list = listFile(null);
     mkdirSync(list.file);
     expect(await list.read()).toEqual([]);
-    await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (cannot be read: EISDIR)`);
+    await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (a folder, not a file)`);
+  });
+
+  it('a FIFO or a device in the file\'s place is refused at once, never read (reading one would never end)', async () => {
+    const fifo = listFile(null);
+    execFileSync('/usr/bin/mkfifo', [fifo.file]);
+    const device = listFile(null);
+    symlinkSync('/dev/zero', device.file);
+    for (const list of [fifo, device]) {
+      expect(await list.read()).toEqual([]);
+      await expect(list.update(() => [{ id: 'x' }])).rejects.toThrow(`${list.file}: not a list of things (not a plain file); move it away to save new things`);
+    }
+    expect(lstatSync(fifo.file).isFIFO()).toBe(true);
+    expect(readlinkSync(device.file)).toBe('/dev/zero');
+  }, 2000);
+
+  it('a symlink in the file\'s place is not followed when written: the save replaces the link, the file outside keeps its bytes', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'lab-outside-'));
+    const theirs = path.join(outside, 'theirs.json');
+    writeFileSync(theirs, '[{"id":"outside"}]\n');
+    const linked = listFile(null);
+    symlinkSync(theirs, linked.file);
+    expect(await linked.read()).toEqual([{ id: 'outside' }]); // shown through the link
+    await linked.update((all) => [...all, { id: 'new' }]);
+    expect(readFileSync(theirs, 'utf8')).toBe('[{"id":"outside"}]\n');
+    expect(lstatSync(linked.file).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(linked.file, 'utf8'))).toEqual([{ id: 'outside' }, { id: 'new' }]);
+    // A dangling link: the save creates nothing where it pointed.
+    const dangling = listFile(null);
+    symlinkSync(path.join(outside, 'absent.json'), dangling.file);
+    await dangling.update(() => [{ id: 'x' }]);
+    expect(readdirSync(outside)).toEqual(['theirs.json']);
+    rmSync(outside, { recursive: true });
   });
 
   it('a missing file is an empty list; foreign entries of a list are skipped; changes made together are all kept', async () => {
@@ -124,3 +159,62 @@ describe('the stores on hostile files', () => {
     expect(runsStarted).toEqual([]);
   });
 });
+
+describe('a sweeps.json edited by hand', () => {
+  it('lists the sweeps the lab saved and skips entries without their fields (a run of null, no vary, a numeric run id)', async () => {
+    const file = path.join(tmp, 'sweeps-edited.json');
+    const saved = {
+      id: 'good', createdAt: '2026-01-01T00:00:00.000Z', preset: 'zero-init', recipe: null, label: 'zero-init', datasetName: 'words.txt',
+      steps: 10, seed: 1, vary: [{ path: 'train.seed', values: [1] }], runs: [{ runId: 'r1', values: { 'train.seed': 1 } }],
+    };
+    const { vary: _, ...noVary } = saved;
+    writeFileSync(file, JSON.stringify([saved, { ...saved, id: 'null-run', runs: [null] }, { ...noVary, id: 'no-vary' }, { ...saved, id: 'numeric', runs: [{ runId: 5, values: {} }] }]));
+    const runs = new RunManager({ runsRoot: path.join(tmp, 'edited-runs'), launch: () => { throw new Error('no training here'); }, emitUpdate() {}, emitChanged() {} });
+    const store = new SweepStore({ file, presets: new PresetStore(path.join(tmp, 'edited-presets.json')), runs, startRun: () => { throw new Error('no training here'); }, datasetName: () => 'words.txt' });
+    expect((await store.list()).map((s) => [s.id, s.status, s.runs.map((r) => r.runId)])).toEqual([['good', 'incomplete', ['r1']]]);
+    await expect(store.stop('null-run')).rejects.toThrow("sweepId: no sweep 'null-run'");
+  });
+});
+
+describe('two processes changing one file', () => {
+  /** A process that saves `count` presets titled `<tag><k>` into `file`, one after another. */
+  const saver = (file: string, tag: string, count: number) =>
+    new Promise<void>((resolve, reject) => {
+      const script = `
+        const { PresetStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'electron/app/presetStore.ts'))});
+        const { findPreset } = await import(${JSON.stringify(path.join(REPO_ROOT, 'electron/engine/model/presets.ts'))});
+        const store = new PresetStore(${JSON.stringify(file)});
+        for (let k = 0; k < ${count}; k++) await store.save({ title: '${tag}' + k, description: '', config: findPreset('zero-init').config });`;
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT }, (e) => (e ? reject(e) : resolve()));
+    });
+
+  it('saving at the same moment, neither loses the other\'s presets (30 + 30 saves, all 60 kept)', async () => {
+    const file = path.join(mkdtempSync(path.join(tmp, 'two-')), 'presets.json');
+    await Promise.all([saver(file, 'a', 30), saver(file, 'b', 30)]);
+    const ids: string[] = JSON.parse(readFileSync(file, 'utf8')).map((p: { id: string }) => p.id);
+    expect(ids.length).toBe(60);
+    expect(new Set(ids)).toEqual(new Set(['a', 'b'].flatMap((t) => Array.from({ length: 30 }, (_, k) => `${t}${k}`))));
+    expect(existsSync(path.join(path.dirname(file), '.presets.json.lock'))).toBe(false);
+  }, 60_000);
+
+  it('a change waits while another holds the lock, and takes over one left by a holder killed mid-change', async () => {
+    const list = listFile('[]');
+    const lockfilePath = path.join(tmp, `.${path.basename(list.file)}.lock`);
+    const release = await lock(list.file, { lockfilePath, realpath: false });
+    const saving = list.update((all) => [...all, { id: 'waited' }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(list.file, 'utf8')).toBe('[]'); // not yet: the lock is held
+    await release();
+    expect(await saving).toEqual([{ id: 'waited' }]);
+
+    // What a process killed while saving leaves: the lock folder, no longer kept fresh.
+    mkdirSync(lockfilePath);
+    const then = new Date(Date.now() - 60_000);
+    utimesSync(lockfilePath, then, then);
+    const t0 = Date.now();
+    expect(await list.update((all) => [...all, { id: 'after' }])).toEqual([{ id: 'waited' }, { id: 'after' }]);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(existsSync(lockfilePath)).toBe(false);
+  });
+});
+

@@ -99,8 +99,12 @@ describe('sweeps.start / sweeps.list', () => {
       service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId, vary: [{ path: 'train.batchSize', values: [true] }] }),
     ).rejects.toThrow(/train\.batchSize: expects a number, got a boolean/);
     await expect(service.handlers['sweeps.start']({ recipeId: 'no-such', datasetId })).rejects.toThrow(/recipeId: no built-in sweep 'no-such'/);
-    await expect(service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId: 'nope', vary: [{ path: 'train.seed', values: [1] }] })).rejects.toThrow();
+    const sweeps = (await service.handlers['sweeps.list'](undefined)).length;
+    await expect(service.handlers['sweeps.start']({ presetId: 'zero-init', datasetId: 'nope', vary: [{ path: 'train.seed', values: [1] }] })).rejects.toThrow(
+      'that dataset is no longer loaded; open it again',
+    );
     expect((await service.handlers['runs.list'](undefined)).length).toBe(before);
+    expect((await service.handlers['sweeps.list'](undefined)).length).toBe(sweeps); // no sweep saved for it either
     // The channel itself: exactly one source, at most two varied fields.
     expect(validateRequest('sweeps.start', { presetId: 'zero-init', recipeId: 'tanh-gain', datasetId }).ok).toBe(false);
     const three = [1, 2, 3].map((k) => ({ path: `p${k}`, values: [1] }));

@@ -17,6 +17,7 @@ import type { DatasetRef, WordsSource } from '../data/index.js';
 import type { InspectionSnapshot } from '../inspect/snapshot.js';
 import { atomicTestHooks, makeDirs, writeFileAtomic, writeFileExclusive } from '../io/atomic.js';
 import { describeIoError, errnoCode, naming } from '../io/ioError.js';
+import { NotPlainFileError, readPlainFile } from '../io/plainFile.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { LabError } from '../errors.js';
@@ -165,8 +166,9 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   const file = path.join(dir, RUN_FILE);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
+    text = await readPlainFile(file);
+  } catch (e) {
+    if (e instanceof NotPlainFileError) throw new LabError('RUN', `${file} is ${e.what}; not a run record`);
     throw new LabError('RUN', `${dir} is not a run folder (no ${RUN_FILE})`);
   }
   let record: RunRecord;
@@ -175,8 +177,29 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   } catch {
     throw new LabError('RUN', `${file} is not valid JSON`);
   }
-  if (record.format !== 'makemore-lab-run') throw new LabError('RUN', `${file} is not a Makemore Lab run record`);
+  if (record?.format !== 'makemore-lab-run') throw new LabError('RUN', `${file} is not a Makemore Lab run record`);
+  const missing = missingRecordField(record);
+  if (missing) throw new LabError('RUN', `${file}: ${missing} is missing or not valid; not a run record the lab can read`);
   return record;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The first field every reader of a record (the Runs list, its sort, a run's summary) relies on that a run.json
+ * lacks, or null. A hand-edited or foreign run.json without them is refused here, in one line naming the file,
+ * instead of failing later with a TypeError in whatever lists it — which took the whole Runs list down.
+ */
+function missingRecordField(record: RunRecord): string | null {
+  const r = record as unknown as Record<string, unknown>;
+  for (const key of ['id', 'createdAt', 'status'] as const) if (typeof r[key] !== 'string') return key;
+  const config = r.config;
+  if (!isObject(config) || !isObject(config.train) || typeof config.train.steps !== 'number') return 'config.train';
+  if (!isObject(config.model) || !Array.isArray(config.model.hidden) || !isObject(config.model.output)) return 'config.model';
+  if (!isObject(r.dataset) || !isObject(r.dataset.source) || typeof r.dataset.source.name !== 'string') return 'dataset.source';
+  if (!Array.isArray(r.vocab)) return 'vocab';
+  if (r.result != null && !isObject(r.result)) return 'result';
+  return null;
 }
 
 /** Marks a run failed after its training process died without saying so (the rest of the record is kept). */

@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readPlainFile } from '../io/plainFile.js';
 import { RUN_FILE, readRunRecord, type RunRecord } from './runFolder.js';
 import { normaliseRunName, normaliseRunNote, runNameProblem, runNoteProblem } from './runLabelRules.js';
 
@@ -43,7 +44,7 @@ export function runDisplayName(record: Pick<RunRecord, 'id'>, label: RunLabel): 
 export async function readRunLabel(dir: string): Promise<RunLabel> {
   let parsed: Partial<LabelFile>;
   try {
-    parsed = JSON.parse(await fs.readFile(path.join(dir, LABEL_FILE), 'utf8')) as Partial<LabelFile>;
+    parsed = JSON.parse(await readPlainFile(path.join(dir, LABEL_FILE))) as Partial<LabelFile>;
   } catch {
     return { name: null, note: '' };
   }
