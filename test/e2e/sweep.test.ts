@@ -241,7 +241,20 @@ describe.skipIf(!ready)('the Sweep view in Chromium through lab serve', () => {
     const stop = page.getByRole('button', { name: 'Stop sweep' });
     await stop.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await byTestId('sweep-status-all').textContent())?.trim(), { timeout: 120_000, interval: 500 }).toBe('stopped');
+    try {
+      await expect.poll(async () => (await byTestId('sweep-status-all').textContent())?.trim(), { timeout: 120_000, interval: 500 }).toBe('stopped');
+    } catch (e) {
+      // What the page and the run folders say, so a failure here can be told apart: a run still training, or a page
+      // that missed the end.
+      const page_ = [...(await statusOf()).entries()].map(([k, r]) => `${k}=${r.status}`).join(' ');
+      const disk = [...(await statusOf()).values()]
+        .map((r) => {
+          const file = path.join(dataDir, 'runs', r.runId, 'run.json');
+          return `${r.runId}=${existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).status : 'none'}`;
+        })
+        .join(' ');
+      throw new Error(`sweep not stopped; page rows: ${page_}; run.json: ${disk}; ${(e as Error).message}`);
+    }
     expect(await byTestId('sweep-stop').count()).toBe(0);
     const rows = await statusOf();
     for (const [key, r] of rows) {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import { TRAINING_PRIORITY } from '../../electron/engine/worker/trainingPriority.js';
+import { PRIORITY_ENV, TRAINING_PRIORITY } from '../../electron/engine/worker/trainingPriority.js';
 import { runConfig, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 /** Fields of /proc/…/stat after the parenthesised command name (which may hold spaces): [0] is field 3. */
@@ -38,6 +38,9 @@ describe.runIf(process.platform === 'linux')('training process priority', () => 
 
   it(`every thread of a training process runs at nice ${TRAINING_PRIORITY} (or lower, never higher) while it trains; this process is untouched`, async () => {
     const before = os.getPriority();
+    // test/setup.ts keeps the suite's trainers at normal priority; this worker (forked now) gets the app's default.
+    const setting = process.env[PRIORITY_ENV];
+    delete process.env[PRIORITY_ENV];
     let progress = 0;
     let seen: { pid: number; nices: number[] } | null = null;
     const proc = startTrainingProcess(
@@ -50,6 +53,7 @@ describe.runIf(process.platform === 'linux')('training process priority', () => 
         proc.stop();
       },
     );
+    process.env[PRIORITY_ENV] = setting;
     await proc.done;
     expect(seen).not.toBeNull();
     const { nices } = seen!;
@@ -57,5 +61,21 @@ describe.runIf(process.platform === 'linux')('training process priority', () => 
     // A lab started at a lower priority still (`nice -n 19 npm test`) keeps it: the trainer is never raised.
     expect(new Set(nices)).toEqual(new Set([Math.max(before, TRAINING_PRIORITY)]));
     expect(os.getPriority()).toBe(before);
+  });
+
+  it(`${PRIORITY_ENV}=normal keeps a training process at this process's priority`, async () => {
+    expect(process.env[PRIORITY_ENV]).toBe('normal'); // test/setup.ts
+    let progress = 0;
+    let nices: number[] = [];
+    const proc = startTrainingProcess(
+      { runDir: path.join(dir, 'normal'), config: runConfig('bn3-fold', 10_000_000), dataset: { kind: 'file', path: words }, backend: 'auto' },
+      (e) => {
+        if (e.type !== 'progress' || ++progress !== 3) return;
+        nices = threadNices(trainingChildren()[0]);
+        proc.stop();
+      },
+    );
+    await proc.done;
+    expect(new Set(nices)).toEqual(new Set([os.getPriority()]));
   });
 });

@@ -15,10 +15,20 @@ import os from 'node:os';
 export const TRAINING_PRIORITY = os.constants.priority.PRIORITY_BELOW_NORMAL;
 
 /**
+ * `LAB_TRAINING_PRIORITY=normal` keeps training at normal priority: for a machine given to training, and for the
+ * test suite, where a CPU-bound test file running beside an end-to-end one would otherwise starve its trainers
+ * (test/setup.ts sets it; the priority's own test unsets it).
+ */
+export const PRIORITY_ENV = 'LAB_TRAINING_PRIORITY';
+
+/**
  * Lowers this process's priority to TRAINING_PRIORITY (never raises it: a lab started under `nice 19` stays there).
  * Returns why it could not, or null. Failing is harmless (training runs at normal priority), so it never throws.
  */
-export function lowerTrainingPriority(): string | null {
+export function lowerTrainingPriority(env: NodeJS.ProcessEnv = process.env): string | null {
+  const wanted = env[PRIORITY_ENV];
+  if (wanted === 'normal') return null;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'low') return `${PRIORITY_ENV}=${wanted}: expected 'normal' or 'low'`;
   let refused: string | null = null;
   for (const id of threadIds()) {
     try {
