@@ -1,0 +1,105 @@
+/**
+ * End to end: what a first-time user's walk through the UI (keyboard only, 800 px wide, dark theme) found, in
+ * Debian's Chromium through `lab serve`, on the built-in names:
+ * - the hidden file input is not a Tab stop (it showed no focus ring; the Open button does the same);
+ * - saving a preset under a title that names an existing one says it replaced it, not "saved";
+ * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
+ *   had focus disappears; focus fell back to the page);
+ * - a paused run shows no speed and no ETA (the last report's "3591 steps/s, ETA 1 s" stayed while paused);
+ * and no console error or warning, no uncaught page error on the way. Run with LAB_E2E=1 after `npx electron-vite build`.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_WANTED, openLabInChromium, type LabInChromium } from '../helpers/labBrowser.js';
+
+let lab: LabInChromium;
+let page: Page;
+const consoleProblems: string[] = [];
+const byTestId = (id: string) => page.getByTestId(id);
+const text = async (id: string) => ((await byTestId(id).textContent()) ?? '').trim();
+const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
+
+describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wide, dark theme", () => {
+  beforeAll(async () => {
+    lab = await openLabInChromium('lab-e2e-walk-', { viewport: { width: 800, height: 900 }, colorScheme: 'dark' });
+    page = lab.page;
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('Tab goes from Open dataset… to Use built-in names, and Enter there loads them', async () => {
+    await byTestId('dataset-open').focus();
+    await page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('dataset-builtin');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('dataset-word-count'), { timeout: 30_000 }).not.toBe('');
+  });
+
+  it('saving over an existing preset says so; deleting one asks first and keeps focus in the question', async () => {
+    await byTestId('tab-presets').click();
+    await byTestId('preset-use-zero-init').click();
+    await byTestId('field-train-steps').fill('300');
+    await byTestId('preset-save-title').fill('My zero');
+    await byTestId('preset-save').click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'preset' }).textContent()).toBe('Saved as preset "my-zero".');
+    await byTestId('preset-save').click();
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'preset' }).textContent())
+      .toBe('Replaced your preset "my-zero" with this configuration.');
+
+    const remove = page.getByRole('button', { name: 'Delete preset My zero' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focusedTestId).toBe('preset-delete-my-zero-cancel');
+    expect(await byTestId('preset-my-zero').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(focusedTestId).toBe('preset-delete-my-zero');
+    expect(await byTestId('preset-my-zero').count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedTestId()).toBe('preset-delete-my-zero-confirm');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => byTestId('preset-my-zero').count()).toBe(0);
+  });
+
+  it('a paused run shows no steps/s and no ETA; resumed, they are back; stopped, its run deletes after a question', async () => {
+    await byTestId('preset-use-bn3-fold').click();
+    await byTestId('field-train-steps').fill('200000');
+    await byTestId('tab-train').click();
+    await byTestId('train-start').click();
+    await expect.poll(async () => Number((await text('train-step')).replace(/,/g, '')), { timeout: 120_000, interval: 250 }).toBeGreaterThan(100);
+    expect(await byTestId('train-speed').count()).toBe(1);
+    await byTestId('train-pause').click();
+    await expect.poll(() => text('train-status'), { timeout: 30_000 }).toBe('paused');
+    expect(await text('train-eta')).toBe('— (paused)');
+    expect(await byTestId('train-speed').count()).toBe(0);
+    await byTestId('train-resume').click();
+    await expect.poll(() => byTestId('train-speed').count(), { timeout: 30_000 }).toBe(1);
+    expect(await text('train-eta')).toMatch(/\d/);
+    await byTestId('train-stop').click();
+    await expect.poll(() => text('train-status'), { timeout: 60_000 }).toBe('stopped');
+    const runId = await text('train-run-id');
+
+    await byTestId('tab-runs').click();
+    const remove = byTestId(`run-delete-${runId}`);
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focusedTestId).toBe(`run-delete-${runId}-cancel`);
+    await page.keyboard.press('Enter'); // Cancel
+    await expect.poll(focusedTestId).toBe(`run-delete-${runId}`);
+    expect(await byTestId(`run-row-${runId}`).count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await byTestId(`run-delete-${runId}-confirm`).click();
+    await expect.poll(() => byTestId(`run-row-${runId}`).count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('showed no console error or warning and no uncaught page error', () => {
+    expect(consoleProblems).toEqual([]);
+    expect(lab.pageErrors).toEqual([]);
+  });
+});
