@@ -17,7 +17,12 @@ let page: Page;
 const consoleProblems: string[] = [];
 const byTestId = (id: string) => page.getByTestId(id);
 const text = async (id: string) => ((await byTestId(id).textContent()) ?? '').trim();
-const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
+/** The focused element's test id (its tag name when it has none, e.g. BODY when focus fell back to the page). */
+const focusedTestId = () =>
+  page.locator('body').evaluate((body: { ownerDocument: { activeElement: { tagName: string; getAttribute(n: string): string | null } | null } }) => {
+    const el = body.ownerDocument.activeElement;
+    return el?.getAttribute('data-testid') ?? el?.tagName ?? null;
+  });
 
 describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wide, dark theme", () => {
   beforeAll(async () => {
