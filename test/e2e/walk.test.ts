@@ -6,6 +6,7 @@
  * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
  *   had focus disappears; focus fell back to the page);
  * - a paused run shows no speed and no ETA (the last report's "3591 steps/s, ETA 1 s" stayed while paused);
+ * - Stop sweep, pressed from the keyboard, leaves focus on the sweep's heading (the button disappears);
  * and no console error or warning, no uncaught page error on the way. Run with LAB_E2E=1 after `npx electron-vite build`.
  */
 import type { Page } from 'playwright-core';
@@ -101,6 +102,21 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await page.keyboard.press('Enter');
     await byTestId(`run-delete-${runId}-confirm`).click();
     await expect.poll(() => byTestId(`run-row-${runId}`).count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('Stop sweep from the keyboard leaves focus on the sweep heading that says stopped, not on the page', async () => {
+    await byTestId('tab-sweep').click();
+    await byTestId('sweep-preset').selectOption('zero-init');
+    await byTestId('sweep-steps').fill('200000');
+    await byTestId('sweep-field').selectOption('train.learningRate.initial');
+    await byTestId('sweep-field-add').click();
+    await byTestId('sweep-values-0').fill('0.1, 0.05');
+    await byTestId('sweep-start').click();
+    await expect.poll(async () => (await page.getByTestId('sweep-status').allTextContents()).some((s) => s.startsWith('running')), { timeout: 60_000 }).toBe(true);
+    await byTestId('sweep-stop').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('sweep-status-all'), { timeout: 60_000 }).toBe('stopped');
+    await expect.poll(focusedTestId).toBe('sweep-current-heading');
   });
 
   it('showed no console error or warning and no uncaught page error', () => {
