@@ -1,6 +1,7 @@
 /**
  * End to end: what a first-time user's walk through the UI (keyboard only, 800 px wide, dark theme) found, in
  * Debian's Chromium through `lab serve`, on the built-in names:
+ * - a space in the vocabulary shows as ␠;
  * - the hidden file input is not a Tab stop (it showed no focus ring; the Open button does the same);
  * - saving a preset under a title that names an existing one says it replaced it, not "saved";
  * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
@@ -36,6 +37,13 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
 
   afterAll(async () => {
     await lab?.close();
+  });
+
+  it('a space in the vocabulary shows as ␠ (it was an invisible gap in the list)', async () => {
+    const words = ['the quick fox', 'jumps over', 'the lazy dog', 'and so on', 'for ever', 'and ever', 'more'];
+    await byTestId('dataset-file-input').setInputFiles({ name: 'phrases.txt', mimeType: 'text/plain', buffer: Buffer.from(words.join('\n')) });
+    await expect.poll(() => text('dataset-word-count'), { timeout: 30_000 }).toBe('7');
+    expect(await text('dataset-vocab')).toBe('. ␠ a c d e f g h i j k l m n o p q r s t u v x y z');
   });
 
   it('Tab goes from Open dataset… to Use built-in names, and Enter there loads them', async () => {
