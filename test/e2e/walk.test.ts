@@ -7,6 +7,8 @@
  * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
  *   had focus disappears; focus fell back to the page);
  * - a paused run shows no speed and no ETA (the last report's "3591 steps/s, ETA 1 s" stayed while paused);
+ * - a stopped run shows no ETA;
+ * - a run picker that leaves every run out says "no suitable run yet", not "no runs yet";
  * - Stop sweep, pressed from the keyboard, leaves focus on the sweep's heading (the button disappears);
  * and no console error or warning, no uncaught page error on the way. Run with LAB_E2E=1 after `npx electron-vite build`.
  */
@@ -97,7 +99,10 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     expect(await text('train-eta')).toMatch(/\d/);
     await byTestId('train-stop').click();
     await expect.poll(() => text('train-status'), { timeout: 60_000 }).toBe('stopped');
+    // Stopped, nothing is left to wait for: no ETA (the last report's "1 min 38 s" stayed).
+    expect(await byTestId('train-eta').count()).toBe(0);
     const runId = await text('train-run-id');
+
 
     await byTestId('tab-runs').click();
     const remove = byTestId(`run-delete-${runId}`);
@@ -112,7 +117,7 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await expect.poll(() => byTestId(`run-row-${runId}`).count(), { timeout: 15_000 }).toBe(0);
   });
 
-  it('Stop sweep from the keyboard leaves focus on the sweep heading that says stopped, not on the page', async () => {
+  it('Stop sweep from the keyboard leaves focus on the sweep heading; then the Fold picker says no suitable run', async () => {
     await byTestId('tab-sweep').click();
     await byTestId('sweep-preset').selectOption('zero-init');
     await byTestId('sweep-steps').fill('200000');
@@ -125,6 +130,10 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await page.keyboard.press('Enter');
     await expect.poll(() => text('sweep-status-all'), { timeout: 60_000 }).toBe('stopped');
     await expect.poll(focusedTestId).toBe('sweep-current-heading');
+
+    // The sweep's zero-init runs have no BatchNorm: the Fold picker has runs, none it can fold.
+    await byTestId('tab-fold').click();
+    expect(await page.getByTestId('fold-run-select').locator('option').allTextContents()).toEqual(['no suitable run yet']);
   });
 
   it('showed no console error or warning and no uncaught page error', () => {
