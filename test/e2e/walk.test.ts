@@ -2,6 +2,7 @@
  * End to end: what a first-time user's walk through the UI (keyboard only, 800 px wide, dark theme) found, in
  * Debian's Chromium through `lab serve`, on the built-in names:
  * - a space in the vocabulary shows as ␠;
+ * - a view's button that switches tabs ("Use and train") moves focus to the panel shown (it stayed in the hidden one);
  * - the hidden file input is not a Tab stop (it showed no focus ring; the Open button does the same);
  * - saving a preset under a title that names an existing one says it replaced it, not "saved";
  * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
@@ -9,6 +10,7 @@
  * - a paused run shows no speed and no ETA (the last report's "3591 steps/s, ETA 1 s" stayed while paused);
  * - a stopped run shows no ETA;
  * - a run picker that leaves every run out says "no suitable run yet", not "no runs yet";
+ * - an empty sampled name says so instead of a blank numbered line;
  * - Stop sweep, pressed from the keyboard, leaves focus on the sweep's heading (the button disappears);
  * and no console error or warning, no uncaught page error on the way. Run with LAB_E2E=1 after `npx electron-vite build`.
  */
@@ -21,11 +23,11 @@ let page: Page;
 const consoleProblems: string[] = [];
 const byTestId = (id: string) => page.getByTestId(id);
 const text = async (id: string) => ((await byTestId(id).textContent()) ?? '').trim();
-/** The focused element's test id (its tag name when it has none, e.g. BODY when focus fell back to the page). */
+/** The focused element's test id (else its id, else its tag name: BODY when focus fell back to the page). */
 const focusedTestId = () =>
   page.locator('body').evaluate((body: { ownerDocument: { activeElement: { tagName: string; getAttribute(n: string): string | null } | null } }) => {
     const el = body.ownerDocument.activeElement;
-    return el?.getAttribute('data-testid') ?? el?.tagName ?? null;
+    return el?.getAttribute('data-testid') ?? (el?.getAttribute('id') || el?.tagName) ?? null;
   });
 
 describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wide, dark theme", () => {
@@ -83,7 +85,17 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await expect.poll(() => byTestId('preset-my-zero').count()).toBe(0);
   });
 
+  it('"Use and train" from the keyboard moves focus to the Train panel, and Tab goes on inside it', async () => {
+    await page.getByRole('button', { name: 'Use Exercise 1: all-zero weights and go to Train' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focusedTestId).toBe('panel-train');
+    await page.keyboard.press('Tab');
+    expect(await page.locator('#panel-train').evaluate((p: { contains(n: unknown): boolean; ownerDocument: { activeElement: unknown } }) => p.contains(p.ownerDocument.activeElement))).toBe(true);
+    expect(await focusedTestId()).not.toBe('panel-train');
+  });
+
   it('a paused run shows no steps/s and no ETA; resumed, they are back; stopped, its run deletes after a question', async () => {
+    await byTestId('tab-presets').click();
     await byTestId('preset-use-bn3-fold').click();
     await byTestId('field-train-steps').fill('200000');
     await byTestId('tab-train').click();
@@ -115,6 +127,26 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await page.keyboard.press('Enter');
     await byTestId(`run-delete-${runId}-confirm`).click();
     await expect.poll(() => byTestId(`run-row-${runId}`).count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('an empty sampled name reads "(empty: \'.\' came first)", not a blank numbered line', async () => {
+    // Zero-init after one step: the logits are (almost) equal, so '.' comes first in about 1 name of 27.
+    await byTestId('tab-presets').click();
+    await byTestId('preset-use-zero-init').click();
+    await byTestId('field-train-steps').fill('1');
+    await byTestId('tab-train').click();
+    await byTestId('train-start').click();
+    await expect.poll(() => text('train-status'), { timeout: 60_000 }).toBe('completed');
+    const runId = await text('train-run-id');
+    await byTestId('tab-sample').click();
+    await byTestId('sample-run-select').selectOption(runId);
+    await byTestId('sample-count').fill('200');
+    await byTestId('sample-generate').click();
+    const names = page.getByTestId('sample-output').locator('li');
+    await expect.poll(() => names.count(), { timeout: 30_000 }).toBe(200);
+    const shown = (await names.allTextContents()).map((t) => t.trim());
+    expect(shown).not.toContain('');
+    expect(shown.filter((t) => t === "(empty: '.' came first)").length).toBeGreaterThan(0);
   });
 
   it('Stop sweep from the keyboard leaves focus on the sweep heading; then the Fold picker says no suitable run', async () => {
