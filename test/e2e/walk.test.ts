@@ -10,7 +10,8 @@
  * - a paused run shows no speed and no ETA (the last report's "3591 steps/s, ETA 1 s" stayed while paused);
  * - a stopped run shows no ETA;
  * - a run picker that leaves every run out says "no suitable run yet", not "no runs yet";
- * - an empty sampled name says so instead of a blank numbered line;
+ * - an empty sampled name says so instead of a blank numbered line; an out-of-range count says why Generate is off;
+ * - a heatmap cell without a dev loss shows its "—" in the theme's text colour (it was dark on dark);
  * - Stop sweep, pressed from the keyboard, leaves focus on the sweep's heading (the button disappears);
  * and no console error or warning, no uncaught page error on the way. Run with LAB_E2E=1 after `npx electron-vite build`.
  */
@@ -129,7 +130,7 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await expect.poll(() => byTestId(`run-row-${runId}`).count(), { timeout: 15_000 }).toBe(0);
   });
 
-  it('an empty sampled name reads "(empty: \'.\' came first)", not a blank numbered line', async () => {
+  it('an empty sampled name reads "(empty: \'.\' came first)", not a blank numbered line; a bad count says why', async () => {
     // Zero-init after one step: the logits are (almost) equal, so '.' comes first in about 1 name of 27.
     await byTestId('tab-presets').click();
     await byTestId('preset-use-zero-init').click();
@@ -140,7 +141,12 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     const runId = await text('train-run-id');
     await byTestId('tab-sample').click();
     await byTestId('sample-run-select').selectOption(runId);
+    // Out of range, Generate is disabled and one line says why.
+    await byTestId('sample-count').fill('0');
+    expect(await byTestId('sample-generate').isDisabled()).toBe(true);
+    expect(await text('sample-count-error')).toBe('How many: a whole number from 1 to 1,000.');
     await byTestId('sample-count').fill('200');
+    expect(await byTestId('sample-count-error').count()).toBe(0);
     await byTestId('sample-generate').click();
     const names = page.getByTestId('sample-output').locator('li');
     await expect.poll(() => names.count(), { timeout: 30_000 }).toBe(200);
@@ -156,12 +162,22 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await byTestId('sweep-field').selectOption('train.learningRate.initial');
     await byTestId('sweep-field-add').click();
     await byTestId('sweep-values-0').fill('0.1, 0.05');
+    await byTestId('sweep-field').selectOption('train.batchSize');
+    await byTestId('sweep-field-add').click();
+    await byTestId('sweep-values-1').fill('32, 64');
     await byTestId('sweep-start').click();
     await expect.poll(async () => (await page.getByTestId('sweep-status').allTextContents()).some((s) => s.startsWith('running')), { timeout: 60_000 }).toBe(true);
     await byTestId('sweep-stop').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => text('sweep-status-all'), { timeout: 60_000 }).toBe('stopped');
     await expect.poll(focusedTestId).toBe('sweep-current-heading');
+
+    // Stopped early, the heatmap's cells have no dev loss: their "—" is in the theme's text colour (it was #111 on
+    // the dark panel, invisible).
+    const empty = page.locator('[data-testid="heatmap-cell"][data-loss=""]');
+    expect(await empty.count()).toBeGreaterThan(0);
+    const colours = await empty.evaluateAll((cells) => cells.map((c) => (c as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { color: string } } } }).ownerDocument.defaultView.getComputedStyle(c).color));
+    expect(new Set(colours)).toEqual(new Set(['rgb(230, 232, 238)']));
 
     // The sweep's zero-init runs have no BatchNorm: the Fold picker has runs, none it can fold.
     await byTestId('tab-fold').click();
