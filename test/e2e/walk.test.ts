@@ -3,6 +3,7 @@
  * Debian's Chromium through `lab serve`, on the built-in names:
  * - a space in the vocabulary shows as ␠;
  * - a view's button that switches tabs ("Use and train") moves focus to the panel shown (it stayed in the hidden one);
+ * - a file dropped outside the drop zone is refused (the browser would open it in place of the lab);
  * - the hidden file input is not a Tab stop (it showed no focus ring; the Open button does the same);
  * - saving a preset under a title that names an existing one says it replaced it, not "saved";
  * - deleting a preset or a run asks first, and focus moves into the question and back (the Delete button that
@@ -49,6 +50,20 @@ describe.skipIf(!E2E_WANTED)("a first-time user's walk, keyboard only, 800 px wi
     await byTestId('dataset-file-input').setInputFiles({ name: 'phrases.txt', mimeType: 'text/plain', buffer: Buffer.from(words.join('\n')) });
     await expect.poll(() => text('dataset-word-count'), { timeout: 30_000 }).toBe('7');
     expect(await text('dataset-vocab')).toBe('. ␠ a c d e f g h i j k l m n o p q r s t u v x y z');
+  });
+
+  it('a file dropped outside the drop zone is refused, so the browser does not open it in place of the lab', async () => {
+    // Whether the page cancels the drop decides whether the browser navigates to the file (a synthetic event
+    // cannot trigger that navigation, so the test reads the cancellation the browser would act on).
+    const cancelled = await page.locator('header').evaluate((header: { ownerDocument: unknown; dispatchEvent(e: unknown): boolean }) => {
+      const w = (header.ownerDocument as { defaultView: Record<string, new (...a: unknown[]) => unknown> }).defaultView;
+      const data = new w.DataTransfer() as { items: { add(f: unknown): void } };
+      data.items.add(new w.File(['emma\n'], 'names.txt', { type: 'text/plain' }));
+      const drops = ['dragover', 'drop'].map((type) => new w.DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }) as { defaultPrevented: boolean });
+      return drops.map((e) => (header.dispatchEvent(e), e.defaultPrevented));
+    });
+    expect(cancelled).toEqual([true, true]);
+    expect(await text('dataset-word-count')).toBe('7'); // still the phrases loaded above
   });
 
   it('Tab goes from Open dataset… to Use built-in names, and Enter there loads them', async () => {
