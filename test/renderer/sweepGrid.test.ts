@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../electron/engine/model/presets.js';
 import { setPath } from '../../electron/engine/model/configPath.js';
-import { estimateSeconds, heatColor, leafFields, orderByDevLoss, parseValueList } from '../../renderer/src/lib/sweepGrid.js';
+import { bestCompletedRow, estimateSeconds, heatColor, leafFields, orderByDevLoss, parseValueList } from '../../renderer/src/lib/sweepGrid.js';
 
 describe('leafFields', () => {
   it('lists the numeric and boolean leaves of a preset, with * over the hidden layers, and every one can be set', () => {
@@ -54,6 +54,18 @@ describe('estimate, order, colours', () => {
   });
   it('orders by dev loss with unfinished runs last', () => {
     expect(orderByDevLoss([2.5, null, 2.1, 2.3])).toEqual([2, 3, 0, 1]);
+  });
+  it('marks best only a completed run: a stopped one measured its dev loss after fewer steps', () => {
+    // A sweep stopped early (seen in the UI walk): 0.1 stopped at step ~2,400, 0.05 at ~50, 0.01 never started.
+    const stopped = [
+      { dev: 2.8677, status: 'stopped' },
+      { dev: 3.1884, status: 'stopped' },
+      { dev: null, status: 'stopped' },
+    ];
+    expect(bestCompletedRow(stopped)).toBe(-1);
+    // The stopped run's lower loss does not beat the completed ones'; the best completed row wins.
+    expect(bestCompletedRow([{ dev: 2.4, status: 'completed' }, { dev: 2.1, status: 'stopped' }, { dev: 2.3, status: 'completed' }, { dev: null, status: 'running' }])).toBe(2);
+    expect(bestCompletedRow([])).toBe(-1);
   });
   it('colours the best cell green and the worst red', () => {
     expect(heatColor(1, 1, 2)).toBe('hsl(120 65% 78%)');

@@ -43,3 +43,8 @@ export function formatDate(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
 }
+
+/** A vocabulary character as shown: a space is invisible between other characters, so it reads as ␠. */
+export function showChar(c: string): string {
+  return c === ' ' ? '␠' : c;
+}

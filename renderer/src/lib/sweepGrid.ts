@@ -86,6 +86,16 @@ export function orderByDevLoss(devLosses: readonly (number | null)[]): number[] 
     .map((r) => r.index);
 }
 
+/**
+ * The row to mark best: lowest dev loss among the completed runs. A stopped or failed run's dev loss was measured
+ * after fewer steps than the others', so it says nothing about its values being better; -1 when none completed.
+ */
+export function bestCompletedRow(rows: readonly { dev: number | null; status: string }[]): number {
+  const completed = rows.map((r) => (r.status === 'completed' ? r.dev : null));
+  const first = orderByDevLoss(completed)[0];
+  return first !== undefined && completed[first] !== null ? first : -1;
+}
+
 /** A heatmap cell's background: green for the lowest loss of the grid, through yellow, to red for the highest. */
 export function heatColor(value: number, min: number, max: number): string {
   const t = max > min ? (value - min) / (max - min) : 0;

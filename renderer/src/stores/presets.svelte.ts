@@ -52,7 +52,9 @@ class PresetsStore {
     if (!config || !this.valid) return;
     try {
       const saved = await lab.presets.save({ title, description, config });
-      this.saveMessage = `Saved as preset "${saved.id}".`;
+      // A title that slugs to an existing user preset's id replaces that preset: say so rather than "saved".
+      const replaced = this.list.some((p) => p.user && p.id === saved.id);
+      this.saveMessage = replaced ? `Replaced your preset "${saved.id}" with this configuration.` : `Saved as preset "${saved.id}".`;
       this.error = null;
       this.list = await lab.presets.list();
       this.selectedId = saved.id;
