@@ -51,6 +51,8 @@ function validatePoint(config: ExperimentConfig, values: Record<string, unknown>
 }
 
 const LIVE: readonly string[] = ['starting', 'running', 'paused'];
+/** A run this long measured the preset's training speed, not its start-up (see SweepStore.estimate). */
+const ESTIMATE_MIN_STEPS = 1000;
 
 /** The sweep as a whole, from its runs now (see SweepStatus). */
 export function sweepStatus(runs: readonly Pick<SweepRunState, 'summary'>[]): SweepStatus {
@@ -176,14 +178,21 @@ export class SweepStore {
     return cached;
   }
 
-  /** Steps/s of the newest finished run of `preset`, for the view's time estimate. */
+  /**
+   * Steps/s of `preset`'s newest finished run that trained at least ESTIMATE_MIN_STEPS, else of its longest one:
+   * a run stopped after a few dozen steps measured mostly its start-up (98 steps/s where the preset trains
+   * thousands), and made a 3-point sweep look like ten minutes.
+   */
   async estimate(preset: string): Promise<SweepEstimate> {
+    let longest: { steps: number; estimate: SweepEstimate } | null = null;
     for (const { record } of await listRuns(this.options.runs.runsRoot)) {
-      if (record.preset === preset && record.result && record.result.stepsPerSecond > 0) {
-        return { stepsPerSecond: record.result.stepsPerSecond, runId: record.id };
-      }
+      const result = record.result;
+      if (record.preset !== preset || !result || !(result.stepsPerSecond > 0)) continue;
+      const estimate = { stepsPerSecond: result.stepsPerSecond, runId: record.id };
+      if (result.steps >= ESTIMATE_MIN_STEPS) return estimate;
+      if (!longest || result.steps > longest.steps) longest = { steps: result.steps, estimate };
     }
-    return { stepsPerSecond: null, runId: null };
+    return longest?.estimate ?? { stepsPerSecond: null, runId: null };
   }
 
   private async resolve(request: RequestOf<'sweeps.start'>): Promise<{
