@@ -113,6 +113,18 @@ describe.skipIf(!ready)('Makemore Lab in Chromium through lab serve', () => {
     await page.mouse.move(chartBox.x + chartBox.width * 0.3, chartBox.y + chartBox.height * 0.5);
     await page.mouse.move(chartBox.x + chartBox.width * 0.5, chartBox.y + chartBox.height * 0.4, { steps: 5 });
     await expect.poll(async () => (await byTestId('train-loss-chart-readout').textContent()) ?? '', { timeout: 5_000 }).toMatch(/step [\d,]+ — loss \d\.\d+, smoothed \d\.\d+/);
+    // The same readout from the keyboard: a slider over the steps drawn (Home: the first, End: the last), whose
+    // spoken value is the readout.
+    const readSlider = page.getByRole('slider', { name: 'read at step' });
+    const readStep = async () => Number(/^step ([\d,]+) —/.exec((await byTestId('train-loss-chart-readout').textContent()) ?? '')?.[1].replace(/,/g, '') ?? NaN);
+    await readSlider.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(readStep, { timeout: 5_000 }).toBeLessThan(100);
+    await page.keyboard.press('End');
+    await expect.poll(readStep, { timeout: 5_000 }).toBeGreaterThanOrEqual(2_900);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(readStep, { timeout: 5_000 }).toBeLessThan(3_000);
+    expect(await readSlider.getAttribute('aria-valuetext')).toBe(await byTestId('train-loss-chart-readout').textContent());
     await byTestId('train-loss-chart-log').uncheck();
     await byTestId('train-loss-chart-log').check();
     await shot('train');
