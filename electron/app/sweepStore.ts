@@ -8,6 +8,7 @@
  * (jsonListFile.ts, rule 'refuse'): it lists no sweeps, and a new sweep is refused naming the file.
  */
 import { LabError } from '../engine/errors.js';
+import { isPlainObject } from '../engine/util/isPlainObject.js';
 import { findPreset } from '../engine/model/presets.js';
 import { listRuns, newRunId } from '../engine/run/runFolder.js';
 import { expandGrid, type VaryAxis } from '../engine/sweep/grid.js';
@@ -68,19 +69,17 @@ export function recipeInfos(): SweepRecipeInfo[] {
   return RECIPES.map((r) => ({ id: r.id, title: r.title, preset: r.preset, vary: r.vary, lookFor: r.lookFor }));
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * A saved definition with every field the list and the Sweep view read (anything else in the file — edited by
  * hand, cut short — is skipped: one entry with a run of `null` used to make the whole sweeps list throw).
  */
 function isSweepDefinition(d: unknown): d is SweepDefinition {
-  if (!isRecord(d)) return false;
+  if (!isPlainObject(d)) return false;
   const strings = ['id', 'createdAt', 'label', 'datasetName'].every((k) => typeof d[k] === 'string');
   const numbers = typeof d.steps === 'number' && typeof d.seed === 'number';
   const origin = [d.preset, d.recipe].every((v) => v === null || typeof v === 'string');
-  const vary = Array.isArray(d.vary) && d.vary.every((a) => isRecord(a) && typeof a.path === 'string' && Array.isArray(a.values));
-  const runs = Array.isArray(d.runs) && d.runs.every((r) => isRecord(r) && typeof r.runId === 'string' && isRecord(r.values));
+  const vary = Array.isArray(d.vary) && d.vary.every((a) => isPlainObject(a) && typeof a.path === 'string' && Array.isArray(a.values));
+  const runs = Array.isArray(d.runs) && d.runs.every((r) => isPlainObject(r) && typeof r.runId === 'string' && isPlainObject(r.values));
   return strings && numbers && origin && vary && runs;
 }
 

@@ -9,6 +9,7 @@
  */
 import { LabError } from '../errors.js';
 import { quoteShort } from '../util/displayText.js';
+import { isPlainObject } from '../util/isPlainObject.js';
 import { assembleState, labMetaFromStrings, labMetaToStrings, type LabModelMeta, type RawTensor } from './labMeta.js';
 import { paramSpecs, type ModelState } from '../model/params.js';
 
@@ -63,10 +64,6 @@ export function encodeSafetensors(entries: readonly SafetensorsEntry[], metadata
 
 function fail(where: string, message: string): never {
   throw new LabError('MODEL_FILE', `${where}: ${message}`, { file: where });
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The first bytes of a header that does not start with '{', for the error message. */

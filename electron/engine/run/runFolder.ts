@@ -21,6 +21,7 @@ import { NotPlainFileError, readPlainFile } from '../io/plainFile.js';
 import type { ExperimentConfig } from '../model/config.js';
 import type { EvalPoint, LossChunk, TrainResult, UpdateRatioChunk } from '../train/types.js';
 import { LabError } from '../errors.js';
+import { isPlainObject } from '../util/isPlainObject.js';
 import { forEachJsonLine } from './jsonLines.js';
 import { StepSeries, ThinnedList, type BucketedValues } from './stepSeries.js';
 
@@ -183,8 +184,6 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   return record;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * The first field every reader of a record (the Runs list, its sort, a run's summary) relies on that a run.json
  * lacks, or null. A hand-edited or foreign run.json without them is refused here, in one line naming the file,
@@ -194,11 +193,11 @@ function missingRecordField(record: RunRecord): string | null {
   const r = record as unknown as Record<string, unknown>;
   for (const key of ['id', 'createdAt', 'status'] as const) if (typeof r[key] !== 'string') return key;
   const config = r.config;
-  if (!isObject(config) || !isObject(config.train) || typeof config.train.steps !== 'number') return 'config.train';
-  if (!isObject(config.model) || !Array.isArray(config.model.hidden) || !isObject(config.model.output)) return 'config.model';
-  if (!isObject(r.dataset) || !isObject(r.dataset.source) || typeof r.dataset.source.name !== 'string') return 'dataset.source';
+  if (!isPlainObject(config) || !isPlainObject(config.train) || typeof config.train.steps !== 'number') return 'config.train';
+  if (!isPlainObject(config.model) || !Array.isArray(config.model.hidden) || !isPlainObject(config.model.output)) return 'config.model';
+  if (!isPlainObject(r.dataset) || !isPlainObject(r.dataset.source) || typeof r.dataset.source.name !== 'string') return 'dataset.source';
   if (!Array.isArray(r.vocab)) return 'vocab';
-  if (r.result != null && !isObject(r.result)) return 'result';
+  if (r.result != null && !isPlainObject(r.result)) return 'result';
   return null;
 }
 
