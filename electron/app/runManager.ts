@@ -17,7 +17,7 @@ import { diagnose } from '../engine/inspect/diagnosis.js';
 import { ratioHistory } from '../engine/inspect/updateRatio.js';
 import { hasBatchNorm } from '../engine/io/labMeta.js';
 import { parameterCount } from '../engine/model/params.js';
-import { claimRunFolder, listRuns, newRunId, newRunRecord, readRunRecord, readStoredRun, type RunRecord } from '../engine/run/runFolder.js';
+import { claimRunFolder, listRuns, newRunId, newRunRecord, readRunRecord, readStoredRun, runErrorOf, type RunRecord } from '../engine/run/runFolder.js';
 import { readRunLabel, runDisplayName, writeRunLabel, type RunLabel } from '../engine/run/runLabel.js';
 import type { DatasetRef, WordsSource } from '../engine/data/index.js';
 import type { RunEvent } from '../engine/run/runEvents.js';
@@ -291,7 +291,7 @@ export class RunManager {
     } catch (e) {
       // The run is out of the queue either way; a folder that cannot be written makes it a failed run.
       run.status = 'failed';
-      run.error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+      run.error = runErrorOf(e);
       this.batcher.pushEvent(runId, { type: 'failed', error: run.error });
       throw e;
     } finally {

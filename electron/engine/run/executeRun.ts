@@ -26,6 +26,7 @@ import {
   METRICS_FILE,
   SNAPSHOTS_FILE,
   newRunRecord,
+  runErrorOf,
   writeFinalRunRecord,
   writeRunRecord,
   type MetricsLine,
@@ -162,7 +163,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<{ result: 
   } catch (caught) {
     const e = describeIoError(caught, runDir);
     record.status = 'failed';
-    record.error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+    record.error = runErrorOf(e);
     // Best effort: if even this cannot be written, the parent process marks the run failed when this one exits.
     await writeFinalRunRecord(runDir, record).catch(() => {});
     throw e;

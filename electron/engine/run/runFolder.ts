@@ -77,6 +77,11 @@ export function newRunRecord(fields: Pick<RunRecord, 'id' | 'createdAt' | 'statu
   };
 }
 
+/** A run's `error` from what ended it: a LabError keeps its code; anything else is INTERNAL. */
+export function runErrorOf(e: unknown): NonNullable<RunRecord['error']> {
+  return { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+}
+
 export type MetricsLine =
   | ({ kind: 'loss' } & LossChunk)
   | ({ kind: 'ratios' } & UpdateRatioChunk)
