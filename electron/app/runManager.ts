@@ -32,6 +32,7 @@ import type {
   RunSummary,
   RunUpdate,
 } from '../shared/contract.js';
+import { isLiveStatus } from '../shared/runStatus.js';
 import { RunUpdateBatcher, type BatcherClock } from './runUpdateBatcher.js';
 
 export interface RunManagerOptions {
@@ -301,7 +302,7 @@ export class RunManager {
 
   private finish(runId: string): void {
     const run = this.live.get(runId);
-    if (run && (run.status === 'running' || run.status === 'paused' || run.status === 'starting')) {
+    if (run && isLiveStatus(run.status)) {
       // The process ended without a final event (should not happen: the launcher reports crashes).
       this.batcher.pushEvent(runId, { type: 'failed', error: { code: 'CRASHED', message: 'the training process ended unexpectedly' } });
     }

@@ -16,6 +16,7 @@ import { readRunLayerSummary } from '../engine/sweep/layerSummary.js';
 import { findRecipe, RECIPES } from '../engine/sweep/recipes.js';
 import type { RequestOf } from '../shared/channels.js';
 import type { BackendChoice, ExperimentConfig, RunSummary } from '../shared/contract.js';
+import { isLiveStatus } from '../shared/runStatus.js';
 import { experimentConfigSchema } from '../shared/schemas.js';
 import type {
   RunLayerSummary,
@@ -51,14 +52,13 @@ function validatePoint(config: ExperimentConfig, values: Record<string, unknown>
   throw new LabError('CONFIG', `sweep point ${point}: ${issue.path.join('.') || 'configuration'}: ${issue.message}`);
 }
 
-const LIVE: readonly string[] = ['starting', 'running', 'paused'];
 /** A run this long measured the preset's training speed, not its start-up (see SweepStore.estimate). */
 const ESTIMATE_MIN_STEPS = 1000;
 
 /** The sweep as a whole, from its runs now (see SweepStatus). */
 export function sweepStatus(runs: readonly Pick<SweepRunState, 'summary'>[]): SweepStatus {
   const statuses = runs.map((r) => r.summary?.status ?? null);
-  if (statuses.some((s) => s !== null && LIVE.includes(s))) return 'running';
+  if (statuses.some((s) => s !== null && isLiveStatus(s))) return 'running';
   if (statuses.includes('stopped')) return 'stopped';
   if (statuses.includes('failed')) return 'failed';
   if (statuses.includes(null)) return 'incomplete';
@@ -163,7 +163,7 @@ export class SweepStore {
 
   /** A finished run's per-layer summary, read from its folder once; none while it trains or when it is gone. */
   private layers(summary: RunSummary | null): Promise<RunLayerSummary | null> {
-    if (!summary || LIVE.includes(summary.status)) return Promise.resolve(null);
+    if (!summary || isLiveStatus(summary.status)) return Promise.resolve(null);
     let cached = this.layerCache.get(summary.id);
     if (!cached) {
       const runId = summary.id;

@@ -17,6 +17,7 @@ import type {
   TrainProgress,
   TrainResult,
 } from '../../../electron/shared/contract.js';
+import { isLiveStatus } from '../../../electron/shared/runStatus.js';
 import { diagnose } from '../../../electron/engine/inspect/diagnosis.js';
 import { lab } from '../lib/api.js';
 import { mergeByStep, RunSeries } from '../lib/runSeries.js';
@@ -59,7 +60,7 @@ export class RunView {
     this.parameterCount = summary.parameterCount;
   }
 
-  readonly live = $derived(['starting', 'running', 'paused'].includes(this.summary.status));
+  readonly live = $derived(isLiveStatus(this.summary.status));
 
   applyDetail(detail: RunDetail): void {
     this.summary = detail.summary;

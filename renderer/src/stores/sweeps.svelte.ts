@@ -4,6 +4,7 @@
  * runs store's views; the saved list is re-read whenever the set of runs changes (a point finished).
  */
 import type { ApiErrorInfo, ExperimentConfig } from '../../../electron/shared/contract.js';
+import { isLiveStatus } from '../../../electron/shared/runStatus.js';
 import type { SweepEstimate, SweepInfo, SweepRecipeInfo } from '../../../electron/shared/sweepTypes.js';
 import { lab, toErrorInfo } from '../lib/api.js';
 import { ReplyOrder } from '../lib/replyOrder.js';
@@ -153,7 +154,7 @@ class SweepsStore {
     await Promise.all(
       sweep.runs.map((r) => {
         if (!r.summary) return null;
-        if (['starting', 'running', 'paused'].includes(r.summary.status)) return runs.follow(r.summary);
+        if (isLiveStatus(r.summary.status)) return runs.follow(r.summary);
         return runs.open(r.runId);
       }),
     );
