@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTrainingProcess } from '../../electron/engine/worker/client.js';
-import { PRIORITY_ENV, TRAINING_PRIORITY } from '../../electron/engine/worker/trainingPriority.js';
+import { lowerTrainingPriority, PRIORITY_ENV, TRAINING_PRIORITY } from '../../electron/engine/worker/trainingPriority.js';
 import { runConfig, smallWordsFile, tempDir } from '../helpers/fixtures.js';
 
 /** Fields of /proc/…/stat after the parenthesised command name (which may hold spaces): [0] is field 3. */
@@ -77,5 +77,11 @@ describe.runIf(process.platform === 'linux')('training process priority', () => 
     );
     await proc.done;
     expect(new Set(nices)).toEqual(new Set([os.getPriority()]));
+  });
+
+  it(`a ${PRIORITY_ENV} value it does not know is reported in one line and changes nothing`, () => {
+    const before = os.getPriority();
+    expect(lowerTrainingPriority({ [PRIORITY_ENV]: 'fast' })).toBe(`${PRIORITY_ENV}=fast: expected 'normal' or 'low'`);
+    expect(os.getPriority()).toBe(before);
   });
 });
